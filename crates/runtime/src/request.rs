@@ -1,0 +1,34 @@
+//! A request view: what was signed is exactly what is sent.
+
+use std::fmt;
+
+/// A fully built and signed HTTP request. The transport sends these bytes unchanged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedRequest {
+    pub method: &'static str,
+    pub url: String,
+    /// Headers in the order they are sent.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl SignedRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// The request as it goes on the wire (header order kept), for snapshots and logs.
+impl fmt::Display for SignedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} {}", self.method, self.url)?;
+        for (name, value) in &self.headers {
+            writeln!(f, "{name}: {value}")?;
+        }
+        writeln!(f)?;
+        write!(f, "{}", String::from_utf8_lossy(&self.body))
+    }
+}

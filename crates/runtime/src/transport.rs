@@ -1,0 +1,98 @@
+//! Sends a signed request as it is and reads the whole response.
+
+use std::sync::Arc;
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, ErrorKind};
+use crate::nonce::{NonceSource, RandomNonce};
+use crate::request::SignedRequest;
+
+/// A response as received: status and body bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawResponse {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// HTTP transport with the clock and nonce source used when signing.
+#[derive(Clone)]
+pub struct Transport {
+    http: reqwest::Client,
+    base_url: String,
+    clock: Arc<dyn Clock>,
+    nonce: Arc<dyn NonceSource>,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    /// A transport on `base_url` (no trailing slash) with the system clock and random nonces.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Transport {
+            http: reqwest::Client::new(),
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            clock: Arc::new(SystemClock),
+            nonce: Arc::new(RandomNonce),
+        }
+    }
+
+    /// Uses this reqwest client (timeouts, proxies, connection pool).
+    pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = http;
+        self
+    }
+
+    pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    pub fn with_nonce(mut self, nonce: impl NonceSource + 'static) -> Self {
+        self.nonce = Arc::new(nonce);
+        self
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        let mut url = String::with_capacity(self.base_url.len() + path.len());
+        url.push_str(&self.base_url);
+        url.push_str(path);
+        url
+    }
+
+    pub fn now_millis(&self) -> u64 {
+        self.clock.now_millis()
+    }
+
+    pub fn nonce(&self, length: usize) -> String {
+        self.nonce.nonce(length)
+    }
+
+    /// Sends the request once (never retried) and reads the whole body.
+    pub async fn send(
+        &self,
+        operation: &'static str,
+        request: SignedRequest,
+    ) -> Result<RawResponse, Error> {
+        let fail = |error| Error::new(operation, ErrorKind::Transport(error));
+        let method = reqwest::Method::from_bytes(request.method.as_bytes())
+            .map_err(|e| Error::new(operation, ErrorKind::Build(e.to_string())))?;
+        let mut builder = self.http.request(method, &request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let response = builder.body(request.body).send().await.map_err(fail)?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(fail)?.to_vec();
+        Ok(RawResponse { status, body })
+    }
+}

@@ -1,0 +1,136 @@
+//! Digest and output-encoding choices shared by the families.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use md5::Md5;
+use serde::{Deserialize, Serialize};
+use sha1::Sha1;
+use sha2::{Digest as _, Sha256};
+
+/// How signature bytes are turned into the text that is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OutputEncoding {
+    /// Lowercase hexadecimal, e.g. `9e107d9d...`. Verification accepts either case.
+    HexLower,
+    /// Uppercase hexadecimal, e.g. `9E107D9D...`. Verification accepts either case.
+    HexUpper,
+    /// Standard base64 (RFC 4648 alphabet) with `=` padding.
+    Base64,
+}
+
+impl OutputEncoding {
+    /// Encodes `bytes` in this encoding.
+    pub fn encode(self, bytes: &[u8]) -> String {
+        match self {
+            OutputEncoding::HexLower => hex_lower(bytes),
+            OutputEncoding::HexUpper => to_hex(bytes, b"0123456789ABCDEF"),
+            OutputEncoding::Base64 => STANDARD.encode(bytes),
+        }
+    }
+
+    /// Decodes text produced by [`OutputEncoding::encode`]; hex accepts
+    /// either case. The error says why the text is not valid.
+    pub fn decode(self, text: &str) -> Result<Vec<u8>, String> {
+        match self {
+            OutputEncoding::HexLower | OutputEncoding::HexUpper => {
+                hex::decode(text).map_err(|e| e.to_string())
+            }
+            OutputEncoding::Base64 => STANDARD.decode(text).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Name used in messages: `hex` or `base64`.
+    pub fn name(self) -> &'static str {
+        if self.is_hex() { "hex" } else { "base64" }
+    }
+
+    pub(crate) fn is_hex(self) -> bool {
+        matches!(self, OutputEncoding::HexLower | OutputEncoding::HexUpper)
+    }
+}
+
+/// Table-driven hex; `hex::encode` goes through a char iterator and costs
+/// more than hashing a typical signed string.
+pub(crate) fn to_hex(bytes: &[u8], digits: &[u8; 16]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(digits[usize::from(b >> 4)]));
+        out.push(char::from(digits[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
+/// Lowercase hex of `bytes`.
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
+    to_hex(bytes, b"0123456789abcdef")
+}
+
+/// Message digest applied to the signed string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DigestAlgorithm {
+    /// MD5 (16 bytes). Weak, but what many gateways still specify.
+    Md5,
+    /// SHA-1 (20 bytes).
+    Sha1,
+    /// SHA-256 (32 bytes).
+    Sha256,
+}
+
+/// Digest output held on the stack; the longest supported digest is 32 bytes.
+#[derive(Clone, Copy)]
+pub(crate) struct DigestBytes {
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl DigestBytes {
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+/// Incremental hasher over the selected algorithm.
+pub(crate) enum Hasher {
+    Md5(Md5),
+    Sha1(Sha1),
+    Sha256(Sha256),
+}
+
+impl Hasher {
+    pub(crate) fn new(algorithm: DigestAlgorithm) -> Self {
+        match algorithm {
+            DigestAlgorithm::Md5 => Hasher::Md5(Md5::new()),
+            DigestAlgorithm::Sha1 => Hasher::Sha1(Sha1::new()),
+            DigestAlgorithm::Sha256 => Hasher::Sha256(Sha256::new()),
+        }
+    }
+
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        match self {
+            Hasher::Md5(h) => h.update(data),
+            Hasher::Sha1(h) => h.update(data),
+            Hasher::Sha256(h) => h.update(data),
+        }
+    }
+
+    pub(crate) fn finish(self) -> DigestBytes {
+        let mut out = DigestBytes {
+            buf: [0; 32],
+            len: 0,
+        };
+        let mut put = |bytes: &[u8]| {
+            out.buf[..bytes.len()].copy_from_slice(bytes);
+            out.len = bytes.len();
+        };
+        match self {
+            Hasher::Md5(h) => put(&h.finalize()),
+            Hasher::Sha1(h) => put(&h.finalize()),
+            Hasher::Sha256(h) => put(&h.finalize()),
+        }
+        out
+    }
+}

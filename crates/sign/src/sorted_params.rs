@@ -1,0 +1,627 @@
+//! `sorted-params-digest`: sort the request parameters by key, join them as
+//! `k=v&k=v`, attach the shared secret and hash the result.
+//!
+//! This is the scheme of most "MD5 sign" gateways, including 1BitPay's API
+//! authentication. Values are used raw: no percent-encoding, no trimming.
+//!
+//! The config is built from `Cow`s so generated code can hold it in a `const`:
+//!
+//! ```
+//! use std::borrow::Cow;
+//! use paysmith_sign::{DigestAlgorithm, OutputEncoding, Secret};
+//! use paysmith_sign::sorted_params::{KeyOrder, SecretPlacement, SortedParamsConfig};
+//!
+//! const ONEBITPAY: SortedParamsConfig = SortedParamsConfig {
+//!     key_order: KeyOrder::CaseInsensitive,
+//!     pair_separator: Cow::Borrowed("&"),
+//!     kv_separator: Cow::Borrowed("="),
+//!     exclude_keys: Cow::Borrowed(&[Cow::Borrowed("Sign")]),
+//!     skip_empty: true,
+//!     secret_placement: SecretPlacement::Append,
+//!     digest: DigestAlgorithm::Md5,
+//!     output: OutputEncoding::HexLower,
+//! };
+//!
+//! let trace = ONEBITPAY
+//!     .sign(&[("b", "2"), ("a", "1"), ("Sign", "old")], &Secret::from("s3cret"))
+//!     .unwrap();
+//! assert_eq!(trace.get("string_to_sign"), Some("a=1&b=2"));
+//! assert_eq!(trace.signature().len(), 32);
+//! ```
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+
+use crate::encoding::{DigestAlgorithm, DigestBytes, Hasher, OutputEncoding, hex_lower};
+use crate::error::{SignError, VerifyError};
+use crate::secret::Secret;
+use crate::trace::Trace;
+
+/// Parameters of the `sorted-params-digest` family.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct SortedParamsConfig {
+    /// How parameter keys are ordered before joining.
+    pub key_order: KeyOrder,
+    /// Text placed between `key=value` pairs, usually `&`.
+    pub pair_separator: Cow<'static, str>,
+    /// Text placed between a key and its value, usually `=`.
+    pub kv_separator: Cow<'static, str>,
+    /// Keys dropped before signing (exact, case-sensitive match), typically
+    /// the signature parameter itself, e.g. `["Sign"]`.
+    pub exclude_keys: Cow<'static, [Cow<'static, str>]>,
+    /// Drop parameters whose value is the empty string.
+    pub skip_empty: bool,
+    /// Where the shared secret goes relative to the joined parameters.
+    pub secret_placement: SecretPlacement,
+    /// Digest applied to the string with the secret placed.
+    pub digest: DigestAlgorithm,
+    /// Text encoding of the digest that becomes the signature.
+    pub output: OutputEncoding,
+}
+
+/// Order of parameter keys in the string to sign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum KeyOrder {
+    /// Plain byte order: every uppercase ASCII letter sorts before every
+    /// lowercase one (`B` < `a`).
+    Ascii,
+    /// Compare keys with ASCII letters lowercased (`a` < `B`); keys that are
+    /// equal but for case are all kept and ordered by plain byte order
+    /// (`A` < `a`).
+    CaseInsensitive,
+}
+
+/// Where the shared secret is attached to the string to sign.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum SecretPlacement {
+    /// `string_to_sign + secret`.
+    Append,
+    /// `secret + string_to_sign`.
+    Prepend,
+    /// `string_to_sign + pair_separator + key + kv_separator + secret`, i.e.
+    /// the secret sent as one more (final, unsorted) parameter. The leading
+    /// separator is omitted when no parameter is signed.
+    AppendParam {
+        /// Parameter name that carries the secret, e.g. `key`.
+        key: Cow<'static, str>,
+    },
+}
+
+/// One `(key, value)` parameter: implemented for `(K, V)` and `&(K, V)` with
+/// `K, V: AsRef<str>`, so arrays, slices, vectors and map iterators of string
+/// pairs can all be passed directly.
+pub trait Param {
+    /// Parameter name.
+    fn key(&self) -> &str;
+    /// Parameter value, exactly as sent.
+    fn value(&self) -> &str;
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> Param for (K, V) {
+    fn key(&self) -> &str {
+        self.0.as_ref()
+    }
+    fn value(&self) -> &str {
+        self.1.as_ref()
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> Param for &(K, V) {
+    fn key(&self) -> &str {
+        self.0.as_ref()
+    }
+    fn value(&self) -> &str {
+        self.1.as_ref()
+    }
+}
+
+/// A parameter with the first eight bytes of its (folded) key packed into an
+/// integer: most comparisons are then one integer compare instead of a
+/// string walk. Zero padding keeps the prefix order consistent with the full
+/// order, so equal prefixes fall back to comparing the whole key.
+struct Keyed<P> {
+    prefix: u64,
+    item: P,
+}
+
+impl<P: Param> Param for Keyed<P> {
+    fn key(&self) -> &str {
+        self.item.key()
+    }
+    fn value(&self) -> &str {
+        self.item.value()
+    }
+}
+
+fn sort_prefix(key: &str, fold: bool) -> u64 {
+    let mut buf = [0u8; 8];
+    let n = key.len().min(8);
+    buf[..n].copy_from_slice(&key.as_bytes()[..n]);
+    if fold {
+        buf.make_ascii_lowercase();
+    }
+    u64::from_be_bytes(buf)
+}
+
+fn cmp_case_insensitive(a: &str, b: &str) -> Ordering {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    for (p, q) in x.iter().zip(y) {
+        match p.to_ascii_lowercase().cmp(&q.to_ascii_lowercase()) {
+            Ordering::Equal => {}
+            unequal => return unequal,
+        }
+    }
+    x.len().cmp(&y.len()).then_with(|| x.cmp(y))
+}
+
+impl SortedParamsConfig {
+    /// Sorts `params`, rejects duplicate keys (even among dropped ones) and
+    /// drops excluded and skipped pairs.
+    fn ordered<I>(&self, params: I) -> Result<Vec<Keyed<I::Item>>, SignError>
+    where
+        I: IntoIterator,
+        I::Item: Param,
+    {
+        let fold = self.key_order == KeyOrder::CaseInsensitive;
+        let mut pairs: Vec<Keyed<I::Item>> = params
+            .into_iter()
+            .map(|item| Keyed {
+                prefix: sort_prefix(item.key(), fold),
+                item,
+            })
+            .collect();
+        if fold {
+            pairs.sort_unstable_by(|a, b| {
+                a.prefix
+                    .cmp(&b.prefix)
+                    .then_with(|| cmp_case_insensitive(a.key(), b.key()))
+            });
+        } else {
+            pairs.sort_unstable_by(|a, b| {
+                a.prefix.cmp(&b.prefix).then_with(|| a.key().cmp(b.key()))
+            });
+        }
+        // Both orders put identical keys next to each other.
+        if let Some(w) = pairs.windows(2).find(|w| w[0].key() == w[1].key()) {
+            return Err(SignError::DuplicateKey(w[0].key().to_owned()));
+        }
+        pairs.retain(|p| {
+            let dropped = (self.skip_empty && p.value().is_empty())
+                || self.exclude_keys.iter().any(|k| k.as_ref() == p.key());
+            !dropped
+        });
+        Ok(pairs)
+    }
+
+    fn canonical_of<P: Param>(&self, pairs: &[P]) -> String {
+        let seps = self.pair_separator.len() * pairs.len().saturating_sub(1)
+            + self.kv_separator.len() * pairs.len();
+        let len = seps
+            + pairs
+                .iter()
+                .map(|p| p.key().len() + p.value().len())
+                .sum::<usize>();
+        let mut out = String::with_capacity(len);
+        for (i, p) in pairs.iter().enumerate() {
+            if i > 0 {
+                out.push_str(&self.pair_separator);
+            }
+            out.push_str(p.key());
+            out.push_str(&self.kv_separator);
+            out.push_str(p.value());
+        }
+        out
+    }
+
+    /// Hashes `canonical` (already built) with the secret placed.
+    fn digest_of(&self, canonical: &str, secret: &Secret) -> DigestBytes {
+        let mut h = Hasher::new(self.digest);
+        match &self.secret_placement {
+            SecretPlacement::Append => {
+                h.update(canonical.as_bytes());
+                h.update(secret.expose().as_bytes());
+            }
+            SecretPlacement::Prepend => {
+                h.update(secret.expose().as_bytes());
+                h.update(canonical.as_bytes());
+            }
+            SecretPlacement::AppendParam { key } => {
+                h.update(canonical.as_bytes());
+                if !canonical.is_empty() {
+                    h.update(self.pair_separator.as_bytes());
+                }
+                h.update(key.as_bytes());
+                h.update(self.kv_separator.as_bytes());
+                h.update(secret.expose().as_bytes());
+            }
+        }
+        h.finish()
+    }
+
+    fn signed_string(&self, canonical: &str, secret: &Secret) -> String {
+        let s = secret.expose();
+        match &self.secret_placement {
+            SecretPlacement::Append => [canonical, s].concat(),
+            SecretPlacement::Prepend => [s, canonical].concat(),
+            SecretPlacement::AppendParam { key } => {
+                let sep: &str = if canonical.is_empty() {
+                    ""
+                } else {
+                    &self.pair_separator
+                };
+                [canonical, sep, key, &self.kv_separator, s].concat()
+            }
+        }
+    }
+
+    /// The string to sign: kept parameters, ordered, joined, without the secret.
+    pub fn canonical<I>(&self, params: I) -> Result<String, SignError>
+    where
+        I: IntoIterator,
+        I::Item: Param,
+    {
+        let pairs = self.ordered(params)?;
+        Ok(self.canonical_of(&pairs))
+    }
+
+    /// Just the signature, without building a trace. This is the path to use
+    /// per request.
+    pub fn signature<I>(&self, params: I, secret: &Secret) -> Result<String, SignError>
+    where
+        I: IntoIterator,
+        I::Item: Param,
+    {
+        let pairs = self.ordered(params)?;
+        let canonical = self.canonical_of(&pairs);
+        Ok(self
+            .output
+            .encode(self.digest_of(&canonical, secret).as_slice()))
+    }
+
+    /// Signs `params` and records every stage: `sorted_keys`, `string_to_sign`,
+    /// `signed_string` (secret), `digest_hex`, `signature`.
+    pub fn sign<I>(&self, params: I, secret: &Secret) -> Result<Trace, SignError>
+    where
+        I: IntoIterator,
+        I::Item: Param,
+    {
+        let pairs = self.ordered(params)?;
+        let sorted_keys = pairs.iter().map(|p| p.key()).collect::<Vec<_>>().join(",");
+        let canonical = self.canonical_of(&pairs);
+        let digest = self.digest_of(&canonical, secret);
+        let signed = self.signed_string(&canonical, secret);
+
+        let mut trace = Trace::with_capacity(5);
+        trace.push("sorted_keys", sorted_keys);
+        trace.push("string_to_sign", canonical);
+        trace.push_secret("signed_string", signed);
+        trace.push("digest_hex", hex_lower(digest.as_slice()));
+        trace.push("signature", self.output.encode(digest.as_slice()));
+        Ok(trace)
+    }
+
+    /// Recomputes the signature and compares it with `signature` in constant
+    /// time (hex outputs compare case-insensitively). On mismatch the error
+    /// carries the recomputed trace.
+    pub fn verify<I>(
+        &self,
+        params: I,
+        secret: &Secret,
+        signature: &str,
+    ) -> Result<Trace, VerifyError>
+    where
+        I: IntoIterator,
+        I::Item: Param,
+    {
+        let trace = self.sign(params, secret)?;
+        let expected = trace.signature();
+        let equal = if self.output.is_hex() {
+            let a = expected.to_ascii_lowercase();
+            let b = signature.to_ascii_lowercase();
+            bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+        } else {
+            bool::from(expected.as_bytes().ct_eq(signature.as_bytes()))
+        };
+        if equal {
+            Ok(trace)
+        } else {
+            Err(VerifyError::Mismatch {
+                expected: expected.to_owned(),
+                got: signature.to_owned(),
+                trace,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> SortedParamsConfig {
+        SortedParamsConfig {
+            key_order: KeyOrder::CaseInsensitive,
+            pair_separator: "&".into(),
+            kv_separator: "=".into(),
+            exclude_keys: Cow::Borrowed(&[Cow::Borrowed("Sign")]),
+            skip_empty: true,
+            secret_placement: SecretPlacement::Append,
+            digest: DigestAlgorithm::Md5,
+            output: OutputEncoding::HexLower,
+        }
+    }
+
+    const DOC_PARAMS: [(&str, &str); 8] = [
+        ("orderNo", "Or12898771811"),
+        ("name", "John Li"),
+        ("TimeStamp", "1566781991111"),
+        ("Nonce", "dnasja1N"),
+        ("MerchantNo", "meraojiasdoa123"),
+        ("Lang", "en"),
+        ("SignType", "1"),
+        ("ApiKey", "asdhuasdaosd"),
+    ];
+
+    const DOC_STRING_TO_SIGN: &str = "ApiKey=asdhuasdaosd&Lang=en&MerchantNo=meraojiasdoa123\
+        &name=John Li&Nonce=dnasja1N&orderNo=Or12898771811&SignType=1&TimeStamp=1566781991111";
+
+    // Obtained with:
+    // printf '%s' '<DOC_STRING_TO_SIGN>merasdasd' | md5sum
+    const DOC_SIGNATURE: &str = "d826a31317bb52a1832cf023bc7b3a07";
+
+    #[test]
+    fn golden_onebitpay_authentication_example() {
+        let secret = Secret::from("merasdasd");
+        let trace = config().sign(&DOC_PARAMS, &secret).unwrap();
+        assert_eq!(trace.get("string_to_sign"), Some(DOC_STRING_TO_SIGN));
+        assert_eq!(
+            trace.get("sorted_keys"),
+            Some("ApiKey,Lang,MerchantNo,name,Nonce,orderNo,SignType,TimeStamp")
+        );
+        assert_eq!(
+            trace.get("signed_string").unwrap(),
+            format!("{DOC_STRING_TO_SIGN}merasdasd")
+        );
+        assert_eq!(trace.get("digest_hex"), Some(DOC_SIGNATURE));
+        assert_eq!(trace.signature(), DOC_SIGNATURE);
+        let names: Vec<_> = trace.iter().map(|s| (s.name, s.secret)).collect();
+        assert_eq!(
+            names,
+            [
+                ("sorted_keys", false),
+                ("string_to_sign", false),
+                ("signed_string", true),
+                ("digest_hex", false),
+                ("signature", false),
+            ]
+        );
+        assert_eq!(
+            config().signature(DOC_PARAMS, &secret).unwrap(),
+            DOC_SIGNATURE
+        );
+        config()
+            .verify(&DOC_PARAMS, &secret, DOC_SIGNATURE)
+            .unwrap();
+    }
+
+    #[test]
+    fn case_insensitive_ties_keep_both_in_byte_order() {
+        let params = [("a", "1"), ("B", "3"), ("A", "2")];
+        assert_eq!(config().canonical(params).unwrap(), "A=2&a=1&B=3");
+    }
+
+    #[test]
+    fn ascii_order_puts_uppercase_first() {
+        let cfg = SortedParamsConfig {
+            key_order: KeyOrder::Ascii,
+            ..config()
+        };
+        let params = [("a", "1"), ("B", "3"), ("A", "2")];
+        assert_eq!(cfg.canonical(params).unwrap(), "A=2&B=3&a=1");
+        // printf '%s' 'A=2&B=3&a=1k' | md5sum
+        assert_eq!(
+            cfg.signature(params, &Secret::from("k")).unwrap(),
+            "d9c36f7720c295d8682814721ded7adb"
+        );
+    }
+
+    #[test]
+    fn excluded_and_empty_params_are_dropped() {
+        let params = [
+            ("b", "2"),
+            ("Sign", "abc"),
+            ("a", "1"),
+            ("c", ""),
+            ("sign", "x"),
+        ];
+        // Exclusion is exact: `sign` stays.
+        assert_eq!(config().canonical(params).unwrap(), "a=1&b=2&sign=x");
+        let keep_empty = SortedParamsConfig {
+            skip_empty: false,
+            ..config()
+        };
+        assert_eq!(keep_empty.canonical(params).unwrap(), "a=1&b=2&c=&sign=x");
+        let trace = config().sign(params, &Secret::from("k")).unwrap();
+        assert_eq!(trace.get("sorted_keys"), Some("a,b,sign"));
+    }
+
+    #[test]
+    fn duplicate_keys_are_rejected() {
+        let err = config()
+            .canonical([("a", "1"), ("b", "2"), ("a", "3")])
+            .unwrap_err();
+        assert!(matches!(err, SignError::DuplicateKey(k) if k == "a"));
+        // Keys equal but for case are distinct parameters.
+        assert!(config().canonical([("a", "1"), ("A", "1")]).is_ok());
+        // A duplicate is an error even when the key is excluded from signing.
+        assert!(config().canonical([("Sign", "1"), ("Sign", "2")]).is_err());
+    }
+
+    #[test]
+    fn secret_placements_and_digests() {
+        let params = [("a", "1"), ("B", "3"), ("A", "2")];
+        let secret = Secret::from("k");
+        let with = |secret_placement, digest, output| SortedParamsConfig {
+            secret_placement,
+            digest,
+            output,
+            ..config()
+        };
+        // Expected values: printf '%s' '<signed string>' | md5sum / sha1sum /
+        // sha256sum, and `openssl dgst -sha256 -binary | base64` for base64.
+        let cases = [
+            (
+                with(
+                    SecretPlacement::Prepend,
+                    DigestAlgorithm::Md5,
+                    OutputEncoding::HexLower,
+                ),
+                "kA=2&a=1&B=3",
+                "1f1841304eb92a42831458a7c82762b3",
+            ),
+            (
+                with(
+                    SecretPlacement::AppendParam { key: "key".into() },
+                    DigestAlgorithm::Md5,
+                    OutputEncoding::HexLower,
+                ),
+                "A=2&a=1&B=3&key=k",
+                "c459d7bdb0147ca46e9da34c4c5399c1",
+            ),
+            (
+                with(
+                    SecretPlacement::Append,
+                    DigestAlgorithm::Sha1,
+                    OutputEncoding::HexUpper,
+                ),
+                "A=2&a=1&B=3k",
+                "FBCA6B5954338D899AF7981366288DF3AE2D80F4",
+            ),
+            (
+                with(
+                    SecretPlacement::Append,
+                    DigestAlgorithm::Sha256,
+                    OutputEncoding::Base64,
+                ),
+                "A=2&a=1&B=3k",
+                "RpB+KAmnfLnWx2sbZLjQVig5kW/cgvW32egbzhqWW4Y=",
+            ),
+        ];
+        for (cfg, signed, signature) in cases {
+            let trace = cfg.sign(params, &secret).unwrap();
+            assert_eq!(trace.get("signed_string"), Some(signed));
+            assert_eq!(trace.signature(), signature);
+            assert_eq!(cfg.signature(params, &secret).unwrap(), signature);
+            cfg.verify(params, &secret, signature).unwrap();
+        }
+    }
+
+    #[test]
+    fn append_param_without_params_has_no_leading_separator() {
+        let cfg = SortedParamsConfig {
+            secret_placement: SecretPlacement::AppendParam { key: "key".into() },
+            ..config()
+        };
+        let trace = cfg
+            .sign(&[] as &[(&str, &str)], &Secret::from("k"))
+            .unwrap();
+        assert_eq!(trace.get("signed_string"), Some("key=k"));
+    }
+
+    #[test]
+    fn verify_accepts_either_hex_case() {
+        let secret = Secret::from("merasdasd");
+        let upper = DOC_SIGNATURE.to_ascii_uppercase();
+        config().verify(&DOC_PARAMS, &secret, &upper).unwrap();
+    }
+
+    #[test]
+    fn tampered_params_give_mismatch_with_trace() {
+        let secret = Secret::from("merasdasd");
+        let mut params = DOC_PARAMS;
+        params[0].1 = "Or12898771812";
+        let err = config()
+            .verify(&params, &secret, DOC_SIGNATURE)
+            .unwrap_err();
+        let VerifyError::Mismatch {
+            expected,
+            got,
+            trace,
+        } = err
+        else {
+            panic!("expected Mismatch, got {err:?}");
+        };
+        assert_eq!(got, DOC_SIGNATURE);
+        assert_ne!(expected, DOC_SIGNATURE);
+        assert!(
+            trace
+                .get("string_to_sign")
+                .unwrap()
+                .contains("Or12898771812")
+        );
+
+        let err = config()
+            .verify(&DOC_PARAMS, &Secret::from("wrong"), DOC_SIGNATURE)
+            .unwrap_err();
+        assert!(matches!(err, VerifyError::Mismatch { .. }));
+        // The secret must not leak through the error's Debug output.
+        let err = config().verify(&DOC_PARAMS, &secret, "00").unwrap_err();
+        assert!(!format!("{err:?}").contains("merasdasd"));
+    }
+
+    #[test]
+    fn accepts_owned_and_borrowed_pairs() {
+        let owned: Vec<(String, String)> = DOC_PARAMS
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let secret = Secret::from("merasdasd");
+        assert_eq!(config().signature(&owned, &secret).unwrap(), DOC_SIGNATURE);
+        let map: std::collections::BTreeMap<_, _> = owned.iter().cloned().collect();
+        assert_eq!(config().signature(&map, &secret).unwrap(), DOC_SIGNATURE);
+        assert_eq!(config().signature(owned, &secret).unwrap(), DOC_SIGNATURE);
+    }
+
+    #[test]
+    fn config_json_shape() {
+        let json = r#"{
+            "key_order": "case_insensitive",
+            "pair_separator": "&",
+            "kv_separator": "=",
+            "exclude_keys": ["Sign"],
+            "skip_empty": true,
+            "secret_placement": "append",
+            "digest": "md5",
+            "output": "hex_lower"
+        }"#;
+        let cfg: SortedParamsConfig = serde_json::from_str(json).unwrap();
+        assert_eq!(cfg, config());
+        let back = serde_json::to_value(&cfg).unwrap();
+        assert_eq!(
+            back,
+            serde_json::from_str::<serde_json::Value>(json).unwrap()
+        );
+
+        let placement: SecretPlacement =
+            serde_json::from_str(r#"{"append_param": {"key": "key"}}"#).unwrap();
+        assert_eq!(
+            placement,
+            SecretPlacement::AppendParam { key: "key".into() }
+        );
+        assert!(
+            serde_json::from_str::<SecretPlacement>(r#"{"append_param": {"key": "k", "x": 1}}"#)
+                .is_err()
+        );
+        let typo = json.replace("skip_empty", "skip_empties");
+        assert!(serde_json::from_str::<SortedParamsConfig>(&typo).is_err());
+    }
+}

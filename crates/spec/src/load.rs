@@ -1,0 +1,356 @@
+//! Reads every spec file, checks it against its JSON Schema, deserializes it and runs
+//! the semantic checks. All problems of all files are reported together.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::model::{ApiFile, SchemeFile, VectorFile};
+use crate::path::FieldPath;
+use crate::schema;
+use crate::spans::SpanMap;
+use crate::validate;
+
+/// Directory of scheme files, relative to the repository root.
+pub const SCHEMES_DIR: &str = "spec/schemes";
+/// Directory of API files, relative to the repository root.
+pub const APIS_DIR: &str = "spec/apis";
+
+/// A parsed file with what is needed to point into it.
+#[derive(Debug)]
+pub struct Loaded<T> {
+    /// Path relative to the repository root, with `/` separators.
+    pub path: PathBuf,
+    pub text: String,
+    pub value: T,
+    pub spans: SpanMap,
+}
+
+impl<T> Loaded<T> {
+    /// A diagnostic at the node `path` of this file.
+    pub fn diagnostic(&self, path: &FieldPath, message: impl Into<String>) -> Diagnostic {
+        let (line, column) = self.spans.locate(path);
+        Diagnostic {
+            file: self.path.clone(),
+            line,
+            column,
+            path: path.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The whole validated spec.
+#[derive(Debug)]
+pub struct Spec {
+    pub root: PathBuf,
+    pub schemes: Vec<Loaded<SchemeFile>>,
+    pub apis: Vec<Loaded<ApiFile>>,
+    /// Vector files named by schemes, keyed by their path as written in the scheme.
+    pub vector_files: Vec<Loaded<VectorFile>>,
+}
+
+impl Spec {
+    pub fn scheme(&self, id: &str) -> Option<&SchemeFile> {
+        self.schemes
+            .iter()
+            .map(|loaded| &loaded.value)
+            .find(|scheme| scheme.id == id)
+    }
+
+    pub fn api(&self, id: &str) -> Option<&Loaded<ApiFile>> {
+        self.apis.iter().find(|loaded| loaded.value.id == id)
+    }
+
+    /// SHA-256 over every spec file's path and bytes, in path order.
+    pub fn content_hash(&self) -> String {
+        let mut files: Vec<(&Path, &str)> = self
+            .schemes
+            .iter()
+            .map(|l| (l.path.as_path(), l.text.as_str()))
+            .chain(
+                self.apis
+                    .iter()
+                    .map(|l| (l.path.as_path(), l.text.as_str())),
+            )
+            .chain(
+                self.vector_files
+                    .iter()
+                    .map(|l| (l.path.as_path(), l.text.as_str())),
+            )
+            .collect();
+        files.sort();
+        let mut hasher = Sha256::new();
+        for (path, text) in files {
+            hasher.update(path.to_string_lossy().as_bytes());
+            hasher.update([0]);
+            hasher.update(text.as_bytes());
+            hasher.update([0]);
+        }
+        hex::encode(hasher.finalize())
+    }
+
+    /// Files an API's generated crates are made from: the API file and its schemes.
+    pub fn inputs_of(&self, api: &ApiFile) -> Vec<PathBuf> {
+        let mut used: Vec<&str> = api
+            .endpoints
+            .iter()
+            .map(|e| e.auth.as_str())
+            .chain(
+                api.endpoints
+                    .iter()
+                    .filter_map(|e| e.body_signature.as_ref().map(|b| b.scheme.as_str())),
+            )
+            .chain(api.callbacks.iter().map(|c| c.signature.scheme.as_str()))
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        let mut paths: Vec<PathBuf> = self
+            .apis
+            .iter()
+            .filter(|l| l.value.id == api.id)
+            .map(|l| l.path.clone())
+            .collect();
+        paths.extend(
+            self.schemes
+                .iter()
+                .filter(|l| used.contains(&l.value.id.as_str()))
+                .map(|l| l.path.clone()),
+        );
+        paths
+    }
+
+    /// SHA-256 over the given files' paths and bytes, in the order given.
+    pub fn hash_of(&self, paths: &[PathBuf]) -> String {
+        let mut hasher = Sha256::new();
+        for path in paths {
+            let text = self
+                .schemes
+                .iter()
+                .find(|l| &l.path == path)
+                .map(|l| l.text.as_str())
+                .or_else(|| {
+                    self.apis
+                        .iter()
+                        .find(|l| &l.path == path)
+                        .map(|l| l.text.as_str())
+                })
+                .unwrap_or_default();
+            hasher.update(path.to_string_lossy().as_bytes());
+            hasher.update([0]);
+            hasher.update(text.as_bytes());
+            hasher.update([0]);
+        }
+        hex::encode(hasher.finalize())
+    }
+}
+
+/// Loads and validates the spec under `root` (the repository root).
+pub fn load(root: &Path) -> Result<Spec, Diagnostics> {
+    let mut problems = Vec::new();
+    let scheme_schema = schema::scheme_file();
+    let api_schema = schema::api_file();
+    let vector_schema = schema::vector_file();
+
+    let schemes: Vec<Loaded<SchemeFile>> = yaml_files(root, SCHEMES_DIR, &mut problems)
+        .into_iter()
+        .filter_map(|path| {
+            load_yaml(
+                root,
+                &path,
+                &scheme_schema,
+                "../scheme.schema.json",
+                &mut problems,
+            )
+        })
+        .collect();
+    let apis: Vec<Loaded<ApiFile>> = yaml_files(root, APIS_DIR, &mut problems)
+        .into_iter()
+        .filter_map(|path| {
+            load_yaml(
+                root,
+                &path,
+                &api_schema,
+                "../api.schema.json",
+                &mut problems,
+            )
+        })
+        .collect();
+
+    let mut vector_files = Vec::new();
+    for scheme in &schemes {
+        for (index, relative) in scheme.value.vector_files.iter().enumerate() {
+            let at = FieldPath::root().key("vector_files").index(index);
+            match load_json::<VectorFile>(root, Path::new(relative), &vector_schema) {
+                Ok(file) => vector_files.push(file),
+                Err(message) => problems.push(scheme.diagnostic(&at, message)),
+            }
+        }
+    }
+
+    let spec = Spec {
+        root: root.to_path_buf(),
+        schemes,
+        apis,
+        vector_files,
+    };
+    problems.extend(validate::validate(&spec));
+    if problems.is_empty() {
+        Ok(spec)
+    } else {
+        problems.sort();
+        problems.dedup();
+        Err(Diagnostics(problems))
+    }
+}
+
+fn yaml_files(root: &Path, dir: &str, problems: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let entries = match fs::read_dir(root.join(dir)) {
+        Ok(entries) => entries,
+        Err(error) => {
+            problems.push(file_problem(
+                Path::new(dir),
+                format!("cannot read directory: {error}"),
+            ));
+            return Vec::new();
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .filter_map(|path| path.file_name().map(|name| Path::new(dir).join(name)))
+        .collect();
+    files.sort();
+    files
+}
+
+fn file_problem(path: &Path, message: String) -> Diagnostic {
+    Diagnostic {
+        file: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        path: String::new(),
+        message,
+    }
+}
+
+fn load_yaml<T: DeserializeOwned>(
+    root: &Path,
+    relative: &Path,
+    schema: &serde_json::Value,
+    schema_ref: &str,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Loaded<T>> {
+    let text = match fs::read_to_string(root.join(relative)) {
+        Ok(text) => text,
+        Err(error) => {
+            problems.push(file_problem(relative, format!("cannot read: {error}")));
+            return None;
+        }
+    };
+    let modeline = format!("# yaml-language-server: $schema={schema_ref}");
+    if text.lines().next() != Some(modeline.as_str()) {
+        problems.push(Diagnostic {
+            file: relative.to_path_buf(),
+            line: 1,
+            column: 1,
+            path: String::new(),
+            message: format!("the first line must be `{modeline}` so editors validate the file"),
+        });
+    }
+    let spans = SpanMap::build(&text);
+    let document: serde_json::Value = match serde_norway::from_str(&text) {
+        Ok(document) => document,
+        Err(error) => {
+            let (line, column) = error
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((0, 0));
+            problems.push(Diagnostic {
+                file: relative.to_path_buf(),
+                line,
+                column,
+                path: String::new(),
+                message: format!("not valid YAML: {error}"),
+            });
+            return None;
+        }
+    };
+    let structural = schema_problems(schema, &document);
+    if !structural.is_empty() {
+        let before = problems.len();
+        for (pointer, message) in structural {
+            let path = FieldPath::from_pointer(&pointer);
+            let (line, column) = spans.locate(&path);
+            problems.push(Diagnostic {
+                file: relative.to_path_buf(),
+                line,
+                column,
+                path: path.to_string(),
+                message,
+            });
+        }
+        debug_assert!(problems.len() > before);
+        return None;
+    }
+    match serde_json::from_value::<T>(document) {
+        Ok(value) => Some(Loaded {
+            path: relative.to_path_buf(),
+            text,
+            value,
+            spans,
+        }),
+        Err(error) => {
+            problems.push(file_problem(
+                relative,
+                format!("does not match the model: {error}"),
+            ));
+            None
+        }
+    }
+}
+
+fn load_json<T: DeserializeOwned>(
+    root: &Path,
+    relative: &Path,
+    schema: &serde_json::Value,
+) -> Result<Loaded<T>, String> {
+    let text = fs::read_to_string(root.join(relative))
+        .map_err(|error| format!("cannot read `{}`: {error}", relative.display()))?;
+    let document: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|error| format!("`{}` is not valid JSON: {error}", relative.display()))?;
+    let structural = schema_problems(schema, &document);
+    if let Some((pointer, message)) = structural.first() {
+        return Err(format!(
+            "`{}` at {}: {message}",
+            relative.display(),
+            FieldPath::from_pointer(pointer)
+        ));
+    }
+    let value = serde_json::from_value(document)
+        .map_err(|error| format!("`{}` does not match the model: {error}", relative.display()))?;
+    Ok(Loaded {
+        path: relative.to_path_buf(),
+        text,
+        value,
+        spans: SpanMap::default(),
+    })
+}
+
+/// Every JSON Schema violation of `document`, as (JSON pointer, message).
+fn schema_problems(
+    schema: &serde_json::Value,
+    document: &serde_json::Value,
+) -> Vec<(String, String)> {
+    let validator = match jsonschema::validator_for(schema) {
+        Ok(validator) => validator,
+        Err(error) => return vec![(String::new(), format!("internal schema error: {error}"))],
+    };
+    validator
+        .iter_errors(document)
+        .map(|error| (error.instance_path().to_string(), error.to_string()))
+        .collect()
+}

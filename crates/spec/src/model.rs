@@ -1,0 +1,383 @@
+//! The serde model of the two spec file kinds: scheme files and API files.
+//!
+//! Every struct denies unknown keys, so a typo in a spec file is an error, not a
+//! silently ignored field.
+
+use std::collections::BTreeMap;
+
+use paysmith_sign::binding::HttpBinding;
+use paysmith_sign::evaluate::SchemeFamily;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Where an element comes from in the provider document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Section heading of the document (as printed, without the leading `#`).
+    pub section: String,
+    /// Document file name, when it differs from the file's `document`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
+    /// Set when the element is not stated by the document: why it was inferred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inferred: Option<String>,
+}
+
+/// A contradiction or mistake in the provider document, and what the spec does about it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Erratum {
+    /// Stable identifier, referenced from examples and vectors.
+    pub id: String,
+    pub source: Source,
+    /// What the document's text says.
+    pub says: String,
+    /// What the document shows (example, table, sample) that disagrees.
+    pub shows: String,
+    /// What paysmith does.
+    pub decision: String,
+    /// Why that decision.
+    pub why: String,
+}
+
+/// How a vector's expected values were obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VectorStatus {
+    /// The value is printed in the provider document.
+    Documented,
+    /// Computed here from documented inputs; `derivation` says how.
+    Derived,
+    /// From a published test suite or an independent implementation; `source` says which.
+    External,
+}
+
+/// A golden vector: input as the `paysmith sign` CLI takes it, and expected stage values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Vector {
+    pub id: String,
+    pub status: VectorStatus,
+    /// Document section, or the external suite, the vector comes from.
+    pub source: String,
+    /// Required for `derived` vectors: the independent computation that produced `expect`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derivation: Option<String>,
+    /// Erratum this vector documents, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erratum: Option<String>,
+    /// Input object, exactly as `paysmith sign <scheme> --input` reads it.
+    pub input: serde_json::Value,
+    /// Expected value of each named stage of the signing trace.
+    pub expect: BTreeMap<String, String>,
+}
+
+/// A file of vectors kept next to the tool that produced them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VectorFile {
+    /// Scheme id the vectors belong to.
+    pub scheme: String,
+    /// The program that produced the file.
+    pub generated_by: String,
+    pub vectors: Vec<Vector>,
+}
+
+/// A signing scheme: a family from `paysmith-sign`, its parameters, vectors and errata.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SchemeFile {
+    /// Scheme id, equal to the file name without `.yaml`.
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// Provider document the scheme is written from.
+    pub document: String,
+    pub source: Source,
+    /// Signing family and its parameters.
+    pub signing: SchemeFamily,
+    /// How the signature is attached to an HTTP request, when the scheme signs requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpBinding>,
+    #[serde(default)]
+    pub vectors: Vec<Vector>,
+    /// Further vector files (JSON, `VectorFile`), relative to the repository root.
+    #[serde(default)]
+    pub vector_files: Vec<String>,
+    #[serde(default)]
+    pub errata: Vec<Erratum>,
+}
+
+/// One provider API: servers, credentials, models, endpoints, callbacks, examples, errata.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiFile {
+    /// API id, equal to the file name without `.yaml`; crates are named after it.
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// Provider document the API is written from.
+    pub document: String,
+    pub source: Source,
+    pub servers: Vec<Server>,
+    pub credentials: Vec<Credential>,
+    /// Settings with defaults the client sends on every call (for example a language).
+    #[serde(default)]
+    pub settings: Vec<Setting>,
+    /// The response envelope every endpoint answers with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub envelope: Option<Envelope>,
+    #[serde(default)]
+    pub enums: Vec<EnumDef>,
+    #[serde(default)]
+    pub models: Vec<ModelDef>,
+    pub endpoints: Vec<Endpoint>,
+    #[serde(default)]
+    pub callbacks: Vec<Callback>,
+    #[serde(default)]
+    pub examples: Vec<Example>,
+    #[serde(default)]
+    pub errata: Vec<Erratum>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    /// `production`, `sandbox`, or another environment name.
+    pub name: String,
+    pub url: String,
+    pub source: Source,
+}
+
+/// A credential the user supplies to the client.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credential {
+    /// snake_case name, referenced by scheme bindings.
+    pub name: String,
+    pub description: String,
+    /// Secret credentials are redacted in `Debug` and zeroized.
+    pub secret: bool,
+    pub source: Source,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Setting {
+    /// snake_case name, referenced by scheme bindings.
+    pub name: String,
+    pub description: String,
+    /// Enum whose values the setting takes.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// Wire value used when the user sets nothing.
+    pub default: String,
+    pub source: Source,
+}
+
+/// The `{code, message, data}` style response envelope.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    pub code_field: String,
+    pub message_field: String,
+    pub data_field: String,
+    /// The code that means success; any other code is a provider error.
+    pub success_code: i64,
+    pub source: Source,
+}
+
+/// How an enum is written on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EnumRepr {
+    /// A JSON integer; a string holding an integer is accepted on input.
+    Integer,
+    /// A JSON string.
+    String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnumDef {
+    /// Rust type name (UpperCamelCase).
+    pub name: String,
+    pub description: String,
+    pub source: Source,
+    pub repr: EnumRepr,
+    /// Open enums keep unknown values in an `Unknown` variant; required for any enum
+    /// that appears in a response or callback.
+    pub open: bool,
+    pub values: Vec<EnumValue>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnumValue {
+    /// Wire value: an integer or a string, as the enum's `repr` says.
+    pub value: serde_json::Value,
+    /// Variant name (UpperCamelCase).
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelDef {
+    /// Rust type name (UpperCamelCase).
+    pub name: String,
+    pub description: String,
+    pub source: Source,
+    pub fields: Vec<Field>,
+}
+
+/// How a decimal is written when paysmith sends it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DecimalWire {
+    /// A JSON string such as `"10.5"` (exact everywhere).
+    #[default]
+    String,
+    /// A JSON number written with its exact digits.
+    Number,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// Wire name, exactly as the document spells it.
+    pub name: String,
+    /// Type: `string`, `integer`, `decimal`, `boolean`, an enum or model name, or `list<T>`.
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub required: bool,
+    pub description: String,
+    /// Decimal fields only: the form paysmith writes (input accepts string or number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wire: Option<DecimalWire>,
+    /// Rust field name, when the snake_case of `name` is not right.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rust_name: Option<String>,
+    /// Set when the field is not in the document's table (seen only in an example, or inferred).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    /// Method name in the generated client (snake_case).
+    pub id: String,
+    pub summary: String,
+    pub source: Source,
+    pub method: Method,
+    pub path: String,
+    /// Scheme id that signs the request.
+    pub auth: String,
+    /// Request body model, sent as JSON.
+    pub request: String,
+    /// Model of the envelope's data; absent when the endpoint answers no data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<String>,
+    /// Moves money: never retried automatically.
+    pub money_moving: bool,
+    /// A signature carried inside the body, computed before the request is signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_signature: Option<BodySignature>,
+}
+
+/// A request field holding a signature over a JSON object of other fields.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BodySignature {
+    /// Scheme id (an `rsa-pkcs1v15-private-encrypt` family).
+    pub scheme: String,
+    /// Request field that receives the signature.
+    pub field: String,
+    /// Request fields, in this order, forming the signed JSON object.
+    pub covers: Vec<String>,
+    pub source: Source,
+}
+
+/// An inbound notification the provider sends to the merchant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Callback {
+    /// snake_case id; the payload type gets verify-then-parse functions.
+    pub id: String,
+    pub summary: String,
+    pub source: Source,
+    pub method: Method,
+    /// Payload model.
+    pub payload: String,
+    pub signature: CallbackSignature,
+    /// The exact body the merchant must answer with to stop retries.
+    pub acknowledgement: String,
+    pub retry: RetrySchedule,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackSignature {
+    /// Scheme id whose family computes the signature.
+    pub scheme: String,
+    /// Payload field that carries the signature.
+    pub field: String,
+    /// Credential the signature is keyed with.
+    pub secret: String,
+    pub source: Source,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetrySchedule {
+    /// Delays after the first failed delivery, in seconds, in order.
+    pub offsets_seconds: Vec<u64>,
+    /// No delivery is attempted after this many seconds.
+    pub window_seconds: u64,
+    pub source: Source,
+}
+
+/// A JSON example printed in the document, verbatim.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub id: String,
+    pub source: Source,
+    /// Model the example must parse into.
+    pub model: String,
+    /// Whether the model sits in the response envelope's data.
+    #[serde(default)]
+    pub enveloped: bool,
+    /// The example exactly as printed.
+    pub json: String,
+    /// Erratum explaining why the printed example does not parse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erratum: Option<String>,
+    /// The corrected example, required with `erratum`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrected: Option<String>,
+}

@@ -1,0 +1,592 @@
+//! Checks across files: references resolve, names are unique and usable in Rust,
+//! inbound enums are open, and each element has what its kind requires.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use paysmith_sign::binding::{HttpBinding, ParamValue};
+use paysmith_sign::evaluate::SchemeFamily;
+
+use crate::diag::Diagnostic;
+use crate::load::{Loaded, Spec};
+use crate::model::{ApiFile, EnumRepr, SchemeFile, Vector, VectorStatus};
+use crate::names::{is_keyword, is_snake_case, is_upper_camel, snake_case};
+use crate::path::FieldPath;
+use crate::types::TypeRef;
+
+pub fn validate(spec: &Spec) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut scheme_ids = HashSet::new();
+    for scheme in &spec.schemes {
+        if !scheme_ids.insert(scheme.value.id.as_str()) {
+            out.push(scheme.diagnostic(&FieldPath::root().key("id"), "duplicate scheme id"));
+        }
+        check_scheme(scheme, &mut out);
+    }
+    for file in &spec.vector_files {
+        if spec.scheme(&file.value.scheme).is_none() {
+            out.push(file.diagnostic(
+                &FieldPath::root().key("scheme"),
+                format!("unknown scheme `{}`", file.value.scheme),
+            ));
+        }
+        let errata = HashSet::new();
+        for (index, vector) in file.value.vectors.iter().enumerate() {
+            check_vector(
+                file,
+                &FieldPath::root().key("vectors").index(index),
+                vector,
+                &errata,
+                &mut out,
+            );
+        }
+    }
+    for api in &spec.apis {
+        ApiCheck::new(spec, api, &mut out).run();
+    }
+    out
+}
+
+fn file_stem_matches<T>(loaded: &Loaded<T>, id: &str) -> bool {
+    loaded.path.file_stem().and_then(|s| s.to_str()) == Some(id)
+}
+
+fn check_errata<T>(
+    loaded: &Loaded<T>,
+    errata: &[crate::model::Erratum],
+    out: &mut Vec<Diagnostic>,
+) -> HashSet<String> {
+    let mut ids = HashSet::new();
+    for (index, erratum) in errata.iter().enumerate() {
+        if !ids.insert(erratum.id.clone()) {
+            out.push(loaded.diagnostic(
+                &FieldPath::root().key("errata").index(index).key("id"),
+                format!("duplicate erratum id `{}`", erratum.id),
+            ));
+        }
+    }
+    ids
+}
+
+fn check_scheme(scheme: &Loaded<SchemeFile>, out: &mut Vec<Diagnostic>) {
+    let file = &scheme.value;
+    if !file_stem_matches(scheme, &file.id) {
+        out.push(scheme.diagnostic(
+            &FieldPath::root().key("id"),
+            format!("id `{}` must equal the file name without `.yaml`", file.id),
+        ));
+    }
+    let errata = check_errata(scheme, &file.errata, out);
+    let mut ids = HashSet::new();
+    for (index, vector) in file.vectors.iter().enumerate() {
+        let at = FieldPath::root().key("vectors").index(index);
+        if !ids.insert(vector.id.as_str()) {
+            out.push(scheme.diagnostic(
+                &at.key("id"),
+                format!("duplicate vector id `{}`", vector.id),
+            ));
+        }
+        check_vector(scheme, &at, vector, &errata, out);
+    }
+    if let (Some(HttpBinding::HeaderParams(_)), SchemeFamily::RsaPkcs1v15PrivateEncrypt(_)) =
+        (&file.http, &file.signing)
+    {
+        out.push(scheme.diagnostic(
+            &FieldPath::root().key("http"),
+            "a header_params binding needs the sorted-params-digest family",
+        ));
+    }
+}
+
+fn check_vector<T>(
+    loaded: &Loaded<T>,
+    at: &FieldPath,
+    vector: &Vector,
+    errata: &HashSet<String>,
+    out: &mut Vec<Diagnostic>,
+) {
+    if vector.status == VectorStatus::Derived && vector.derivation.is_none() {
+        out.push(loaded.diagnostic(
+            &at.key("status"),
+            "a derived vector must say in `derivation` how its values were obtained",
+        ));
+    }
+    if vector.expect.is_empty() {
+        out.push(loaded.diagnostic(&at.key("expect"), "a vector must expect at least one stage"));
+    }
+    if !vector.input.is_object() {
+        out.push(loaded.diagnostic(&at.key("input"), "input must be an object"));
+    }
+    if let Some(erratum) = &vector.erratum {
+        if !errata.contains(erratum) {
+            out.push(loaded.diagnostic(&at.key("erratum"), format!("unknown erratum `{erratum}`")));
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Enum,
+    Model,
+}
+
+struct ApiCheck<'a> {
+    spec: &'a Spec,
+    loaded: &'a Loaded<ApiFile>,
+    api: &'a ApiFile,
+    out: &'a mut Vec<Diagnostic>,
+    types: HashMap<&'a str, (Kind, usize)>,
+    errata: HashSet<String>,
+}
+
+impl<'a> ApiCheck<'a> {
+    fn new(spec: &'a Spec, loaded: &'a Loaded<ApiFile>, out: &'a mut Vec<Diagnostic>) -> Self {
+        ApiCheck {
+            spec,
+            loaded,
+            api: &loaded.value,
+            out,
+            types: HashMap::new(),
+            errata: HashSet::new(),
+        }
+    }
+
+    fn problem(&mut self, at: &FieldPath, message: impl Into<String>) {
+        let diagnostic = self.loaded.diagnostic(at, message);
+        self.out.push(diagnostic);
+    }
+
+    fn run(mut self) {
+        let root = FieldPath::root();
+        if !file_stem_matches(self.loaded, &self.api.id) || !is_snake_case(&self.api.id) {
+            self.problem(
+                &root.key("id"),
+                format!(
+                    "id `{}` must be snake_case and equal the file name",
+                    self.api.id
+                ),
+            );
+        }
+        self.errata = check_errata(self.loaded, &self.api.errata, self.out);
+        self.check_servers();
+        self.check_named_lists();
+        self.check_enums();
+        self.check_models();
+        self.check_settings();
+        self.check_endpoints();
+        self.check_callbacks();
+        self.check_inbound_enums_open();
+        self.check_examples();
+    }
+
+    fn check_servers(&mut self) {
+        let api = self.api;
+        let mut names = HashSet::new();
+        for (index, server) in api.servers.iter().enumerate() {
+            let at = FieldPath::root().key("servers").index(index);
+            if !names.insert(server.name.as_str()) || !is_snake_case(&server.name) {
+                self.problem(&at.key("name"), "server names must be unique snake_case");
+            }
+            if !server.url.starts_with("https://") || server.url.ends_with('/') {
+                self.problem(
+                    &at.key("url"),
+                    "a server URL is https:// with no trailing slash",
+                );
+            }
+        }
+        if !names.contains("production") {
+            self.problem(
+                &FieldPath::root().key("servers"),
+                "a `production` server is required",
+            );
+        }
+    }
+
+    fn check_named_lists(&mut self) {
+        let api = self.api;
+        for (index, e) in api.enums.iter().enumerate() {
+            let at = FieldPath::root().key("enums").index(index).key("name");
+            if !is_upper_camel(&e.name) {
+                self.problem(&at, "enum names are UpperCamelCase");
+            }
+            if self.types.insert(&e.name, (Kind::Enum, index)).is_some() {
+                self.problem(&at, format!("`{}` is defined twice", e.name));
+            }
+        }
+        for (index, m) in api.models.iter().enumerate() {
+            let at = FieldPath::root().key("models").index(index).key("name");
+            if !is_upper_camel(&m.name) {
+                self.problem(&at, "model names are UpperCamelCase");
+            }
+            if self.types.insert(&m.name, (Kind::Model, index)).is_some() {
+                self.problem(&at, format!("`{}` is defined twice", m.name));
+            }
+        }
+        let mut credentials = HashSet::new();
+        for (index, c) in api.credentials.iter().enumerate() {
+            if !is_snake_case(&c.name) || !credentials.insert(c.name.as_str()) {
+                self.problem(
+                    &FieldPath::root()
+                        .key("credentials")
+                        .index(index)
+                        .key("name"),
+                    "credential names must be unique snake_case",
+                );
+            }
+        }
+    }
+
+    fn check_enums(&mut self) {
+        let api = self.api;
+        for (index, e) in api.enums.iter().enumerate() {
+            let at = FieldPath::root().key("enums").index(index);
+            let mut values = HashSet::new();
+            let mut names = HashSet::new();
+            for (vi, value) in e.values.iter().enumerate() {
+                let vat = at.key("values").index(vi);
+                let fits = match e.repr {
+                    EnumRepr::Integer => value.value.as_i64().is_some(),
+                    EnumRepr::String => value.value.is_string(),
+                };
+                if !fits {
+                    self.problem(&vat.key("value"), "value does not match the enum's repr");
+                }
+                if !values.insert(value.value.to_string()) {
+                    self.problem(&vat.key("value"), "duplicate value");
+                }
+                if !is_upper_camel(&value.name)
+                    || value.name == "Unknown"
+                    || !names.insert(&value.name)
+                {
+                    self.problem(
+                        &vat.key("name"),
+                        "variant names are unique UpperCamelCase (`Unknown` is reserved)",
+                    );
+                }
+            }
+            if e.values.is_empty() {
+                self.problem(&at.key("values"), "an enum needs at least one value");
+            }
+        }
+    }
+
+    fn check_models(&mut self) {
+        let api = self.api;
+        for (index, model) in api.models.iter().enumerate() {
+            let at = FieldPath::root().key("models").index(index);
+            let mut wire = HashSet::new();
+            let mut rust = HashSet::new();
+            for (fi, field) in model.fields.iter().enumerate() {
+                let fat = at.key("fields").index(fi);
+                if !wire.insert(field.name.as_str()) {
+                    self.problem(
+                        &fat.key("name"),
+                        format!("duplicate field `{}`", field.name),
+                    );
+                }
+                let rust_name = field
+                    .rust_name
+                    .clone()
+                    .unwrap_or_else(|| snake_case(&field.name));
+                if !is_snake_case(&rust_name) || is_keyword(&rust_name) {
+                    self.problem(
+                        &fat.key("name"),
+                        format!("`{rust_name}` is not a usable Rust field name; set rust_name"),
+                    );
+                }
+                if !rust.insert(rust_name.clone()) {
+                    self.problem(&fat.key("name"), format!("two fields map to `{rust_name}`"));
+                }
+                match TypeRef::parse(&field.ty) {
+                    Err(message) => self.problem(&fat.key("type"), message),
+                    Ok(ty) => {
+                        if let Some(name) = ty.named() {
+                            if !self.types.contains_key(name) {
+                                self.problem(&fat.key("type"), format!("unknown type `{name}`"));
+                            }
+                        }
+                        if field.wire.is_some() && !ty.is_decimal() {
+                            self.problem(&fat.key("wire"), "`wire` applies to decimal fields only");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_settings(&mut self) {
+        let api = self.api;
+        for (index, setting) in api.settings.iter().enumerate() {
+            let at = FieldPath::root().key("settings").index(index);
+            let known = api.enums.iter().find(|e| e.name == setting.ty);
+            match known {
+                None => self.problem(&at.key("type"), format!("unknown enum `{}`", setting.ty)),
+                Some(e) => {
+                    if !e
+                        .values
+                        .iter()
+                        .any(|v| v.value.as_str() == Some(setting.default.as_str()))
+                    {
+                        self.problem(&at.key("default"), "the default is not a value of the enum");
+                    }
+                }
+            }
+        }
+    }
+
+    fn model_fields(&self, name: &str) -> Option<BTreeSet<&'a str>> {
+        let api = self.api;
+        api.models
+            .iter()
+            .find(|m| m.name == name)
+            .map(|m| m.fields.iter().map(|f| f.name.as_str()).collect())
+    }
+
+    fn check_endpoints(&mut self) {
+        let api = self.api;
+        let mut ids = HashSet::new();
+        for (index, endpoint) in api.endpoints.iter().enumerate() {
+            let at = FieldPath::root().key("endpoints").index(index);
+            if !is_snake_case(&endpoint.id) || !ids.insert(endpoint.id.as_str()) {
+                self.problem(&at.key("id"), "endpoint ids must be unique snake_case");
+            }
+            if !endpoint.path.starts_with('/') {
+                self.problem(&at.key("path"), "a path starts with `/`");
+            }
+            match self.spec.scheme(&endpoint.auth) {
+                None => self.problem(
+                    &at.key("auth"),
+                    format!("unknown scheme `{}`", endpoint.auth),
+                ),
+                Some(scheme) => self.check_binding(&at.key("auth"), scheme),
+            }
+            if self.model_fields(&endpoint.request).is_none() {
+                self.problem(
+                    &at.key("request"),
+                    format!("unknown model `{}`", endpoint.request),
+                );
+            }
+            if let Some(response) = &endpoint.response {
+                if self.model_fields(response).is_none() {
+                    self.problem(&at.key("response"), format!("unknown model `{response}`"));
+                }
+            }
+            if let Some(body) = &endpoint.body_signature {
+                let bat = at.key("body_signature");
+                match self.spec.scheme(&body.scheme).map(|s| &s.signing) {
+                    Some(SchemeFamily::RsaPkcs1v15PrivateEncrypt(_)) => {}
+                    Some(_) => self.problem(
+                        &bat.key("scheme"),
+                        "a body signature needs an RSA family scheme",
+                    ),
+                    None => self.problem(
+                        &bat.key("scheme"),
+                        format!("unknown scheme `{}`", body.scheme),
+                    ),
+                }
+                if let Some(fields) = self.model_fields(&endpoint.request) {
+                    if !fields.contains(body.field.as_str()) {
+                        self.problem(
+                            &bat.key("field"),
+                            format!("`{}` is not a request field", body.field),
+                        );
+                    }
+                    for (ci, covered) in body.covers.iter().enumerate() {
+                        if !fields.contains(covered.as_str()) || covered == &body.field {
+                            self.problem(
+                                &bat.key("covers").index(ci),
+                                format!("`{covered}` is not a signable request field"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_binding(&mut self, at: &FieldPath, scheme: &SchemeFile) {
+        let api = self.api;
+        let Some(HttpBinding::HeaderParams(binding)) = &scheme.http else {
+            self.problem(
+                at,
+                format!(
+                    "scheme `{}` has no `http` binding to sign requests",
+                    scheme.id
+                ),
+            );
+            return;
+        };
+        if !api
+            .credentials
+            .iter()
+            .any(|c| c.name == binding.secret_credential && c.secret)
+        {
+            self.problem(at, format!("scheme `{}` is keyed with `{}`, which this API does not declare as a secret credential", scheme.id, binding.secret_credential));
+        }
+        for param in binding.public_params.iter() {
+            match &param.value {
+                ParamValue::Credential { name }
+                    if !api.credentials.iter().any(|c| c.name == *name) =>
+                {
+                    self.problem(at, format!("scheme `{}` needs credential `{name}`, which this API does not declare", scheme.id));
+                }
+                ParamValue::Setting { name } if !api.settings.iter().any(|s| s.name == *name) => {
+                    self.problem(
+                        at,
+                        format!(
+                            "scheme `{}` needs setting `{name}`, which this API does not declare",
+                            scheme.id
+                        ),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn check_callbacks(&mut self) {
+        let api = self.api;
+        for (index, callback) in api.callbacks.iter().enumerate() {
+            let at = FieldPath::root().key("callbacks").index(index);
+            match self.model_fields(&callback.payload) {
+                None => self.problem(
+                    &at.key("payload"),
+                    format!("unknown model `{}`", callback.payload),
+                ),
+                Some(fields) => {
+                    if !fields.contains(callback.signature.field.as_str()) {
+                        self.problem(
+                            &at.key("signature").key("field"),
+                            format!("`{}` is not a payload field", callback.signature.field),
+                        );
+                    }
+                }
+            }
+            match self
+                .spec
+                .scheme(&callback.signature.scheme)
+                .map(|s| &s.signing)
+            {
+                Some(SchemeFamily::SortedParamsDigest(_)) => {}
+                Some(_) => self.problem(
+                    &at.key("signature").key("scheme"),
+                    "callback signatures need a sorted-params-digest scheme",
+                ),
+                None => self.problem(
+                    &at.key("signature").key("scheme"),
+                    format!("unknown scheme `{}`", callback.signature.scheme),
+                ),
+            }
+            if !api
+                .credentials
+                .iter()
+                .any(|c| c.name == callback.signature.secret && c.secret)
+            {
+                self.problem(
+                    &at.key("signature").key("secret"),
+                    format!("`{}` is not a secret credential", callback.signature.secret),
+                );
+            }
+            if serde_json::from_str::<serde_json::Value>(&callback.acknowledgement).is_err() {
+                self.problem(
+                    &at.key("acknowledgement"),
+                    "the acknowledgement must be JSON",
+                );
+            }
+            let offsets = &callback.retry.offsets_seconds;
+            if offsets.windows(2).any(|w| w[0] >= w[1])
+                || offsets
+                    .last()
+                    .is_some_and(|last| *last > callback.retry.window_seconds)
+            {
+                self.problem(
+                    &at.key("retry").key("offsets_seconds"),
+                    "retry offsets must increase and stay inside the window",
+                );
+            }
+        }
+    }
+
+    /// Enums reachable from responses and callback payloads must keep unknown values.
+    fn check_inbound_enums_open(&mut self) {
+        let api = self.api;
+        let mut pending: Vec<&str> = api
+            .endpoints
+            .iter()
+            .filter_map(|e| e.response.as_deref())
+            .chain(api.callbacks.iter().map(|c| c.payload.as_str()))
+            .collect();
+        let mut seen = HashSet::new();
+        while let Some(name) = pending.pop() {
+            if !seen.insert(name) {
+                continue;
+            }
+            match self.types.get(name) {
+                Some((Kind::Model, index)) => {
+                    for field in &api.models[*index].fields {
+                        if let Ok(ty) = TypeRef::parse(&field.ty) {
+                            if let Some(inner) = ty.named() {
+                                if let Some((name, _)) = self.types.get_key_value(inner) {
+                                    pending.push(name);
+                                }
+                            }
+                        }
+                    }
+                }
+                Some((Kind::Enum, index)) => {
+                    if !api.enums[*index].open {
+                        let at = FieldPath::root().key("enums").index(*index).key("open");
+                        self.problem(
+                            &at,
+                            format!(
+                                "`{name}` appears in a response or callback, so it must be open"
+                            ),
+                        );
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+
+    fn check_examples(&mut self) {
+        let api = self.api;
+        let mut ids = HashSet::new();
+        for (index, example) in api.examples.iter().enumerate() {
+            let at = FieldPath::root().key("examples").index(index);
+            if !ids.insert(example.id.as_str()) {
+                self.problem(
+                    &at.key("id"),
+                    format!("duplicate example id `{}`", example.id),
+                );
+            }
+            if !self.types.contains_key(example.model.as_str()) {
+                self.problem(
+                    &at.key("model"),
+                    format!("unknown model `{}`", example.model),
+                );
+            }
+            if example.enveloped && api.envelope.is_none() {
+                self.problem(&at.key("enveloped"), "this API declares no envelope");
+            }
+            match (&example.erratum, &example.corrected) {
+                (Some(erratum), Some(corrected)) => {
+                    if !self.errata.contains(erratum) {
+                        self.problem(&at.key("erratum"), format!("unknown erratum `{erratum}`"));
+                    }
+                    if serde_json::from_str::<serde_json::Value>(corrected).is_err() {
+                        self.problem(&at.key("corrected"), "the corrected example must be JSON");
+                    }
+                }
+                (None, None) => {
+                    if serde_json::from_str::<serde_json::Value>(&example.json).is_err() {
+                        self.problem(
+                            &at.key("json"),
+                            "the example is not JSON: record an erratum and a corrected form",
+                        );
+                    }
+                }
+                _ => self.problem(&at, "`erratum` and `corrected` go together"),
+            }
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! The client crate: environments, credentials, one async method per endpoint and a
+//! sans-IO `build_*` twin that returns the signed request.
+
+use paysmith_sign::binding::HttpBinding;
+use paysmith_sign::evaluate::SchemeFamily;
+use paysmith_spec::model::Endpoint;
+use paysmith_spec::names::upper_camel;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::rust::{Context, const_name, doc, ident};
+
+pub fn lib(ctx: &Context) -> TokenStream {
+    let api = ctx.api;
+    let models = ctx.models_crate();
+    let crate_doc: Vec<String> = format!(
+        "{} client.\n\n{}\n\nOne async method per endpoint, each with a `build_*` twin that \
+         returns the signed request without sending it. Requests are never retried \
+         automatically. Models live in [`models`].",
+        api.title,
+        api.description.trim()
+    )
+    .lines()
+    .map(|line| format!(" {line}"))
+    .collect();
+    let environment = environment(ctx);
+    let credentials = credentials(ctx);
+    let envelope = envelope(ctx);
+    let client = client(ctx);
+    quote! {
+        #(#![doc = #crate_doc])*
+
+        pub use ::#models as models;
+        pub use ::paysmith_runtime::{
+            Clock, Error, ErrorKind, FixedClock, FixedNonce, NonceSource, RandomNonce,
+            SignedRequest, SystemClock, Transport,
+        };
+        pub use ::paysmith_types::Secret;
+
+        use models::*;
+
+        #environment
+        #credentials
+        #envelope
+        #client
+    }
+}
+
+fn environment(ctx: &Context) -> TokenStream {
+    let variants: Vec<_> = ctx
+        .api
+        .servers
+        .iter()
+        .map(|s| ident(&upper_camel(&s.name)))
+        .collect();
+    let urls: Vec<&str> = ctx.api.servers.iter().map(|s| s.url.as_str()).collect();
+    let docs: Vec<_> = ctx
+        .api
+        .servers
+        .iter()
+        .map(|s| doc(&format!("`{}` (section \"{}\").", s.url, s.source.section)))
+        .collect();
+    quote! {
+        /// Where requests go.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum Environment {
+            #(#docs #variants,)*
+            /// Any other base URL, such as a local sandbox (no trailing slash).
+            Custom(::std::string::String),
+        }
+
+        impl Environment {
+            pub fn base_url(&self) -> &str {
+                match self {
+                    #(Self::#variants => #urls,)*
+                    Self::Custom(url) => url,
+                }
+            }
+        }
+    }
+}
+
+fn credentials(ctx: &Context) -> TokenStream {
+    let fields = ctx.api.credentials.iter().map(|c| {
+        let name = ident(&c.name);
+        let description = doc(&c.description);
+        let ty = if c.secret {
+            quote!(::paysmith_types::Secret)
+        } else {
+            quote!(::std::string::String)
+        };
+        quote!(#description pub #name: #ty,)
+    });
+    let debug_fields = ctx.api.credentials.iter().map(|c| {
+        let name = ident(&c.name);
+        let text = c.name.as_str();
+        if c.secret {
+            quote!(.field(#text, &"<redacted>"))
+        } else {
+            quote!(.field(#text, &self.#name))
+        }
+    });
+    quote! {
+        /// What the merchant is given by the provider. `Debug` never shows secrets.
+        #[derive(Clone)]
+        pub struct Credentials {
+            #(#fields)*
+        }
+
+        impl ::core::fmt::Debug for Credentials {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Credentials")#(#debug_fields)*.finish()
+            }
+        }
+    }
+}
+
+fn envelope(ctx: &Context) -> TokenStream {
+    let Some(envelope) = &ctx.api.envelope else {
+        return quote!();
+    };
+    let code = envelope.code_field.as_str();
+    let message = envelope.message_field.as_str();
+    let data = envelope.data_field.as_str();
+    let success = envelope.success_code;
+    quote! {
+        /// The response envelope every endpoint answers with.
+        pub const ENVELOPE: ::paysmith_runtime::envelope::EnvelopeShape =
+            ::paysmith_runtime::envelope::EnvelopeShape {
+                code_field: #code,
+                message_field: #message,
+                data_field: #data,
+                success_code: #success,
+            };
+    }
+}
+
+fn client(ctx: &Context) -> TokenStream {
+    let api = ctx.api;
+    let setting_fields = api.settings.iter().map(|s| {
+        let name = ident(&s.name);
+        let ty = ident(&s.ty);
+        quote!(#name: #ty,)
+    });
+    let setting_defaults = api.settings.iter().map(|s| {
+        let name = ident(&s.name);
+        let ty = ident(&s.ty);
+        let default = s.default.as_str();
+        quote!(#name: #ty::from_wire(#default).expect("validated default"),)
+    });
+    let setting_setters = api.settings.iter().map(|s| {
+        let name = ident(&s.name);
+        let setter = format_ident!("with_{}", s.name);
+        let ty = ident(&s.ty);
+        let description = doc(&format!("{} Default: `{}`.", s.description, s.default));
+        quote! {
+            #description
+            pub fn #setter(mut self, #name: #ty) -> Self {
+                self.#name = #name;
+                self
+            }
+        }
+    });
+    let credential_arms = api.credentials.iter().map(|c| {
+        let name = ident(&c.name);
+        let text = c.name.as_str();
+        if c.secret {
+            quote!(#text => ::core::option::Option::Some(self.credentials.#name.expose()),)
+        } else {
+            quote!(#text => ::core::option::Option::Some(self.credentials.#name.as_str()),)
+        }
+    });
+    let setting_arms = api.settings.iter().map(|s| {
+        let name = ident(&s.name);
+        let text = s.name.as_str();
+        quote!(#text => ::core::option::Option::Some(self.#name.as_str()),)
+    });
+    let uses_shard = api.endpoints.iter().any(|e| e.body_signature.is_some());
+    let shard_field = uses_shard.then(|| {
+        quote!(key_shard: ::core::option::Option<::std::sync::Arc<::paysmith_types::sign::ShardKey>>,)
+    });
+    let shard_init = uses_shard.then(|| quote!(key_shard: ::core::option::Option::None,));
+    let shard_methods = uses_shard.then(|| shard_methods(ctx));
+    let endpoints = api.endpoints.iter().map(|e| endpoint(ctx, e));
+    quote! {
+        /// A client for one merchant account.
+        #[derive(Clone)]
+        pub struct Client {
+            transport: Transport,
+            credentials: Credentials,
+            #(#setting_fields)*
+            #shard_field
+        }
+
+        impl ::core::fmt::Debug for Client {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Client")
+                    .field("base_url", &self.transport.base_url())
+                    .field("credentials", &self.credentials)
+                    .finish_non_exhaustive()
+            }
+        }
+
+        impl Client {
+            /// A client on `environment` with the system clock and random nonces.
+            pub fn new(environment: Environment, credentials: Credentials) -> Self {
+                Self::with_transport(Transport::new(environment.base_url()), credentials)
+            }
+
+            /// A client on a configured transport (HTTP client, clock, nonce source).
+            pub fn with_transport(transport: Transport, credentials: Credentials) -> Self {
+                Client {
+                    transport,
+                    credentials,
+                    #(#setting_defaults)*
+                    #shard_init
+                }
+            }
+
+            #(#setting_setters)*
+            #shard_methods
+
+            pub fn transport(&self) -> &Transport {
+                &self.transport
+            }
+
+            #(#endpoints)*
+        }
+
+        impl ::paysmith_types::sign::binding::ParamSource for Client {
+            fn credential(&self, name: &str) -> ::core::option::Option<&str> {
+                match name {
+                    #(#credential_arms)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+
+            fn setting(&self, name: &str) -> ::core::option::Option<&str> {
+                match name {
+                    #(#setting_arms)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+
+            fn nonce(&self, length: usize) -> ::std::string::String {
+                self.transport.nonce(length)
+            }
+
+            fn now_millis(&self) -> u64 {
+                self.transport.now_millis()
+            }
+        }
+    }
+}
+
+fn shard_methods(ctx: &Context) -> TokenStream {
+    let scheme_id = ctx
+        .api
+        .endpoints
+        .iter()
+        .find_map(|e| e.body_signature.as_ref())
+        .map(|b| b.scheme.clone())
+        .expect("some endpoint has a body signature");
+    let scheme = const_name(&scheme_id);
+    let vars = ctx.api.credentials.iter().filter(|c| !c.secret).map(|c| {
+        let name = ident(&c.name);
+        let text = c.name.as_str();
+        quote!((#text, self.credentials.#name.as_str()))
+    });
+    let load_doc = doc(&format!(
+        "Loads the PKCS#12 key shard (a `.pfx` file's bytes) with the password the \
+         `{scheme_id}` scheme derives from the credentials."
+    ));
+    quote! {
+        /// Uses an already loaded key shard for the co-signer endpoints.
+        pub fn with_key_shard(mut self, shard: ::paysmith_types::sign::ShardKey) -> Self {
+            self.key_shard = ::core::option::Option::Some(::std::sync::Arc::new(shard));
+            self
+        }
+
+        #load_doc
+        pub fn load_key_shard(self, pfx: &[u8]) -> ::core::result::Result<Self, Error> {
+            let fail = |message: ::std::string::String| Error::new("load_key_shard", ErrorKind::Build(message));
+            let password = schemes::#scheme
+                .password_for(&[#(#vars),*])
+                .map_err(|e| fail(e.to_string()))?;
+            let shard = ::paysmith_types::sign::load_shard(pfx, &password).map_err(|e| fail(e.to_string()))?;
+            Ok(self.with_key_shard(shard))
+        }
+    }
+}
+
+fn endpoint(ctx: &Context, endpoint: &Endpoint) -> TokenStream {
+    let id = endpoint.id.as_str();
+    let method_name = ident(id);
+    let build_name = format_ident!("build_{}", id);
+    let request = ident(&endpoint.request);
+    let method = endpoint.method.as_str();
+    let path = endpoint.path.as_str();
+    let scheme = ctx.scheme(&endpoint.auth);
+    let scheme_const = const_name(&scheme.id);
+    let http_const = format_ident!("{}_HTTP", scheme_const);
+    let Some(HttpBinding::HeaderParams(binding)) = &scheme.http else {
+        unreachable!("validated spec: endpoint schemes have an http binding");
+    };
+    let secret = ident(&binding.secret_credential);
+    let SchemeFamily::SortedParamsDigest(_) = &scheme.signing else {
+        unreachable!("validated spec: header params use sorted params");
+    };
+    let money = if endpoint.money_moving {
+        "\n\nMoves money: never retried automatically. On a transport error, check the state before calling again."
+    } else {
+        ""
+    };
+    let description = doc(&format!(
+        "{}\n\n`{method} {path}` (section \"{}\").{money}",
+        endpoint.summary, endpoint.source.section
+    ));
+    let build_doc = doc(&format!(
+        "Builds and signs the `{id}` request without sending it: the exact bytes \
+         [`Client::{id}`] sends."
+    ));
+    let body_signature = endpoint.body_signature.as_ref().map(|b| {
+        let rsa = const_name(&b.scheme);
+        let field = b.field.as_str();
+        let covers = b.covers.iter().map(String::as_str);
+        quote! {
+            let shard = self.key_shard.as_deref().ok_or_else(|| {
+                Error::new(#id, ErrorKind::Build("this call needs the key shard: use Client::load_key_shard".into()))
+            })?;
+            ::paysmith_types::sign::binding::apply_body_signature(&mut body, &schemes::#rsa, shard, #field, &[#(#covers),*])
+                .map_err(|e| Error::new(#id, ErrorKind::Signing(e.to_string())))?;
+        }
+    });
+    let mutability = body_signature.as_ref().map(|_| quote!(mut));
+    let (output, decode) = match &endpoint.response {
+        Some(model) => {
+            let model_ident = ident(model);
+            (
+                quote!(#model_ident),
+                quote!(::paysmith_runtime::envelope::decode_required(#id, #model, &ENVELOPE, response)),
+            )
+        }
+        None => (
+            quote!(()),
+            quote!(::paysmith_runtime::envelope::decode::<::serde_json::Value>(#id, "()", &ENVELOPE, response).map(|_| ())),
+        ),
+    };
+    quote! {
+        #description
+        pub async fn #method_name(&self, request: &#request) -> ::core::result::Result<#output, Error> {
+            let signed = self.#build_name(request)?;
+            let response = self.transport.send(#id, signed).await?;
+            #decode
+        }
+
+        #build_doc
+        pub fn #build_name(&self, request: &#request) -> ::core::result::Result<SignedRequest, Error> {
+            let #mutability body = ::serde_json::to_value(request)
+                .map_err(|e| Error::new(#id, ErrorKind::Build(e.to_string())))?;
+            #body_signature
+            ::paysmith_runtime::header_params::build_json_request(
+                #id,
+                #method,
+                self.transport.url(#path),
+                &schemes::#http_const,
+                &schemes::#scheme_const,
+                &self.credentials.#secret,
+                self,
+                &body,
+            )
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Per-API glue for the conformance crate: model and endpoint dispatch by name, and a
+//! proptest strategy for every model, so property tests cover everything generated.
+
+use paysmith_spec::model::{EnumDef, EnumRepr, ModelDef};
+use paysmith_spec::names::snake_case;
+use paysmith_spec::types::TypeRef;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::rust::{Context, field_ident, ident};
+
+/// `conformance/src/generated/mod.rs`: one module per API.
+pub fn index(apis: &[String]) -> TokenStream {
+    let modules: Vec<_> = apis.iter().map(|id| ident(id)).collect();
+    let ids = apis.iter().map(String::as_str);
+    quote! {
+        //! Generated per-API glue for the conformance suite.
+        #(pub mod #modules;)*
+
+        /// Parses `json` into the named model of the named API and serialises it back.
+        pub fn roundtrip(api: &str, model: &str, json: &str) -> ::core::result::Result<::serde_json::Value, ::std::string::String> {
+            match api {
+                #(#ids => #modules::roundtrip(model, json),)*
+                other => Err(format!("no generated glue for API `{other}`")),
+            }
+        }
+    }
+}
+
+pub fn module(ctx: &Context) -> TokenStream {
+    let api = ctx.api;
+    let models = ctx.models_crate();
+    let client = ctx.client_crate();
+    let id = api.id.as_str();
+    let model_names: Vec<&str> = api.models.iter().map(|m| m.name.as_str()).collect();
+    let model_idents: Vec<_> = model_names.iter().map(|m| ident(m)).collect();
+    let endpoint_ids: Vec<&str> = api.endpoints.iter().map(|e| e.id.as_str()).collect();
+    let endpoint_builds: Vec<_> = api
+        .endpoints
+        .iter()
+        .map(|e| format_ident!("build_{}", e.id))
+        .collect();
+    let endpoint_requests: Vec<_> = api.endpoints.iter().map(|e| ident(&e.request)).collect();
+    let endpoint_strategies: Vec<_> = api
+        .endpoints
+        .iter()
+        .map(|e| ident(&snake_case(&e.request)))
+        .collect();
+    let enum_strategies = api.enums.iter().map(enum_strategy);
+    let model_strategies = api.models.iter().map(|m| model_strategy(ctx, m));
+    let model_strategy_fns: Vec<_> = model_names.iter().map(|m| ident(&snake_case(m))).collect();
+    quote! {
+        //! Generated glue for the API.
+        use ::#models::*;
+        use ::#client::{Client, SignedRequest};
+        use ::proptest::prelude::*;
+        use ::proptest::strategy::{BoxedStrategy, Union};
+
+        /// The API id.
+        pub const API: &str = #id;
+
+        /// Every model, by name.
+        pub const MODELS: &[&str] = &[#(#model_names),*];
+
+        /// Every endpoint, by id.
+        pub const ENDPOINTS: &[&str] = &[#(#endpoint_ids),*];
+
+        /// Parses `json` into the named model and serialises it back.
+        pub fn roundtrip(model: &str, json: &str) -> ::core::result::Result<::serde_json::Value, ::std::string::String> {
+            match model {
+                #(#model_names => crate::roundtrip_as::<#model_idents>(json),)*
+                other => Err(format!("unknown model `{other}`")),
+            }
+        }
+
+        /// Builds the signed request of `endpoint` from its request model as JSON.
+        pub fn build(client: &Client, endpoint: &str, request: &::serde_json::Value) -> ::core::result::Result<SignedRequest, ::std::string::String> {
+            match endpoint {
+                #(#endpoint_ids => {
+                    let request: #endpoint_requests = ::serde_json::from_value(request.clone()).map_err(|e| e.to_string())?;
+                    client.#endpoint_builds(&request).map_err(|e| e.to_string())
+                })*
+                other => Err(format!("unknown endpoint `{other}`")),
+            }
+        }
+
+        /// Any model instance, as (model name, JSON).
+        pub fn any_model() -> BoxedStrategy<(&'static str, ::serde_json::Value)> {
+            Union::new(vec![
+                #(strategies::#model_strategy_fns()
+                    .prop_map(|m| (#model_names, ::serde_json::to_value(m).expect("models serialise")))
+                    .boxed(),)*
+            ]).boxed()
+        }
+
+        /// Any endpoint with any request, as (endpoint id, request JSON).
+        pub fn any_request() -> BoxedStrategy<(&'static str, ::serde_json::Value)> {
+            Union::new(vec![
+                #(strategies::#endpoint_strategies()
+                    .prop_map(|m| (#endpoint_ids, ::serde_json::to_value(m).expect("models serialise")))
+                    .boxed(),)*
+            ]).boxed()
+        }
+
+        /// A strategy per enum and model.
+        pub mod strategies {
+            use super::*;
+
+            #(#enum_strategies)*
+            #(#model_strategies)*
+        }
+    }
+}
+
+fn enum_strategy(def: &EnumDef) -> TokenStream {
+    let name = ident(&def.name);
+    let function = ident(&snake_case(&def.name));
+    let known = quote! {
+        (0..#name::KNOWN.len()).prop_map(|i| #name::KNOWN[i].clone())
+    };
+    let body = match (def.open, def.repr) {
+        (false, _) => quote!(#known.boxed()),
+        (true, EnumRepr::Integer) => quote! {
+            prop_oneof![#known, any::<i64>().prop_map(#name::from_code)].boxed()
+        },
+        (true, EnumRepr::String) => quote! {
+            prop_oneof![#known, "[a-z]{1,8}".prop_map(|s| #name::from_wire(&s))].boxed()
+        },
+    };
+    quote! {
+        pub fn #function() -> BoxedStrategy<#name> {
+            #body
+        }
+    }
+}
+
+fn type_strategy(ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!("\\PC{0,16}".boxed()),
+        TypeRef::Integer => quote!(any::<i64>().boxed()),
+        TypeRef::Decimal => quote! {
+            (any::<i64>(), 0u32..=12).prop_map(|(m, s)| Decimal::new(m, s)).boxed()
+        },
+        TypeRef::Boolean => quote!(any::<bool>().boxed()),
+        TypeRef::Named(name) => {
+            let function = ident(&snake_case(name));
+            quote!(#function())
+        }
+        TypeRef::List(inner) => {
+            let inner = type_strategy(inner);
+            quote!(::proptest::collection::vec(#inner, 0..3).boxed())
+        }
+    }
+}
+
+fn model_strategy(ctx: &Context, def: &ModelDef) -> TokenStream {
+    let name = ident(&def.name);
+    let function = ident(&snake_case(&def.name));
+    let _ = ctx;
+    let strategies: Vec<TokenStream> = def
+        .fields
+        .iter()
+        .map(|field| {
+            let ty = TypeRef::parse(&field.ty).expect("validated type");
+            let strategy = type_strategy(&ty);
+            if field.required {
+                strategy
+            } else {
+                quote!(::proptest::option::of(#strategy).boxed())
+            }
+        })
+        .collect();
+    let fields: Vec<_> = def.fields.iter().map(field_ident).collect();
+    // Tuples implement Strategy up to 12 elements: group fields by 8.
+    let groups = strategies.chunks(8).map(|chunk| quote!((#(#chunk,)*)));
+    let patterns = fields.chunks(8).map(|chunk| quote!((#(#chunk,)*)));
+    quote! {
+        pub fn #function() -> BoxedStrategy<#name> {
+            (#(#groups,)*)
+                .prop_map(|(#(#patterns,)*)| #name { #(#fields),* })
+                .boxed()
+        }
+    }
+}

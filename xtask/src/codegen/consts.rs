@@ -1,0 +1,109 @@
+//! Scheme parameters as `const` Rust expressions, so generated crates carry them as
+//! data checked by the compiler.
+
+use paysmith_sign::binding::{HeaderParamsBinding, ParamValue};
+use paysmith_sign::rsa_private::RsaPrivateEncryptConfig;
+use paysmith_sign::sorted_params::{KeyOrder, SecretPlacement, SortedParamsConfig};
+use paysmith_sign::{DigestAlgorithm, OutputEncoding};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+const SIGN: fn() -> TokenStream = || quote!(::paysmith_types::sign);
+
+fn cow(text: &str) -> TokenStream {
+    quote!(::std::borrow::Cow::Borrowed(#text))
+}
+
+fn output(encoding: OutputEncoding) -> TokenStream {
+    let sign = SIGN();
+    match encoding {
+        OutputEncoding::HexLower => quote!(#sign::OutputEncoding::HexLower),
+        OutputEncoding::HexUpper => quote!(#sign::OutputEncoding::HexUpper),
+        OutputEncoding::Base64 => quote!(#sign::OutputEncoding::Base64),
+    }
+}
+
+pub fn sorted_params(config: &SortedParamsConfig) -> TokenStream {
+    let sign = SIGN();
+    let key_order = match config.key_order {
+        KeyOrder::Ascii => quote!(#sign::sorted_params::KeyOrder::Ascii),
+        KeyOrder::CaseInsensitive => quote!(#sign::sorted_params::KeyOrder::CaseInsensitive),
+    };
+    let pair = cow(&config.pair_separator);
+    let kv = cow(&config.kv_separator);
+    let excluded = config.exclude_keys.iter().map(|k| cow(k));
+    let skip_empty = config.skip_empty;
+    let placement = match &config.secret_placement {
+        SecretPlacement::Append => quote!(#sign::sorted_params::SecretPlacement::Append),
+        SecretPlacement::Prepend => quote!(#sign::sorted_params::SecretPlacement::Prepend),
+        SecretPlacement::AppendParam { key } => {
+            let key = cow(key);
+            quote!(#sign::sorted_params::SecretPlacement::AppendParam { key: #key })
+        }
+    };
+    let digest = match config.digest {
+        DigestAlgorithm::Md5 => quote!(#sign::DigestAlgorithm::Md5),
+        DigestAlgorithm::Sha1 => quote!(#sign::DigestAlgorithm::Sha1),
+        DigestAlgorithm::Sha256 => quote!(#sign::DigestAlgorithm::Sha256),
+    };
+    let out = output(config.output);
+    quote! {
+        #sign::sorted_params::SortedParamsConfig {
+            key_order: #key_order,
+            pair_separator: #pair,
+            kv_separator: #kv,
+            exclude_keys: ::std::borrow::Cow::Borrowed(&[#(#excluded),*]),
+            skip_empty: #skip_empty,
+            secret_placement: #placement,
+            digest: #digest,
+            output: #out,
+        }
+    }
+}
+
+pub fn rsa_private(config: &RsaPrivateEncryptConfig) -> TokenStream {
+    let sign = SIGN();
+    let out = output(config.output);
+    let template = cow(&config.password_template);
+    quote! {
+        #sign::rsa_private::RsaPrivateEncryptConfig {
+            output: #out,
+            password_template: #template,
+        }
+    }
+}
+
+pub fn header_params(binding: &HeaderParamsBinding) -> TokenStream {
+    let sign = SIGN();
+    let params = binding.public_params.iter().map(|param| {
+        let name = cow(&param.name);
+        let value = match &param.value {
+            ParamValue::Nonce { length } => {
+                quote!(#sign::binding::ParamValue::Nonce { length: #length })
+            }
+            ParamValue::TimestampMillis => quote!(#sign::binding::ParamValue::TimestampMillis),
+            ParamValue::Credential { name } => {
+                let name = cow(name);
+                quote!(#sign::binding::ParamValue::Credential { name: #name })
+            }
+            ParamValue::Setting { name } => {
+                let name = cow(name);
+                quote!(#sign::binding::ParamValue::Setting { name: #name })
+            }
+            ParamValue::Constant { value } => {
+                let value = cow(value);
+                quote!(#sign::binding::ParamValue::Constant { value: #value })
+            }
+        };
+        quote!(#sign::binding::PublicParam { name: #name, value: #value })
+    });
+    let header = cow(&binding.signature_header);
+    let secret = cow(&binding.secret_credential);
+    quote! {
+        #sign::binding::HeaderParamsBinding {
+            public_params: ::std::borrow::Cow::Borrowed(&[#(#params),*]),
+            signature_header: #header,
+            secret_credential: #secret,
+        }
+    }
+}

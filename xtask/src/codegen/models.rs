@@ -1,0 +1,437 @@
+//! The models crate: enums, models, scheme parameters and verified callbacks.
+
+use paysmith_sign::evaluate::SchemeFamily;
+use paysmith_spec::model::{Callback, DecimalWire, EnumDef, EnumRepr, ModelDef};
+use paysmith_spec::names::upper_camel;
+use paysmith_spec::types::TypeRef;
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::consts;
+use super::rust::{Context, const_name, doc, field_ident, ident};
+
+pub fn lib(ctx: &Context) -> TokenStream {
+    let api = ctx.api;
+    let crate_doc = format!(
+        "{}\n\n{}\n\nWritten from `{}`. Models only: no HTTP stack. Amounts are \
+         [`Decimal`], read exactly from JSON strings or numbers.",
+        api.title,
+        api.description.trim(),
+        api.document
+    );
+    let crate_doc = crate_doc
+        .lines()
+        .map(|line| format!(" {line}"))
+        .collect::<Vec<_>>();
+    let schemes = schemes(ctx);
+    let enums = api.enums.iter().map(|e| enumeration(ctx, e));
+    let models = api.models.iter().map(|m| model(ctx, m));
+    let callbacks = api.callbacks.iter().map(|c| callback(ctx, c));
+    quote! {
+        #(#![doc = #crate_doc])*
+
+        pub use ::paysmith_types::{Decimal, Secret};
+        pub use ::paysmith_types::callback::CallbackError;
+
+        #schemes
+        #(#enums)*
+        #(#models)*
+        #(#callbacks)*
+    }
+}
+
+fn schemes(ctx: &Context) -> TokenStream {
+    let mut used: Vec<&str> = ctx
+        .inputs
+        .iter()
+        .filter_map(|p| p.file_stem().and_then(|s| s.to_str()))
+        .filter(|stem| ctx.spec.scheme(stem).is_some())
+        .collect();
+    used.sort_unstable();
+    let items = used.into_iter().map(|id| {
+        let scheme = ctx.scheme(id);
+        let name = const_name(id);
+        let description = doc(&format!(
+            "`{id}`: {}\n\n{}",
+            scheme.title,
+            scheme.description.trim()
+        ));
+        let signing = match &scheme.signing {
+            SchemeFamily::SortedParamsDigest(config) => {
+                let value = consts::sorted_params(config);
+                quote! {
+                    #description
+                    pub const #name: ::paysmith_types::sign::sorted_params::SortedParamsConfig = #value;
+                }
+            }
+            SchemeFamily::RsaPkcs1v15PrivateEncrypt(config) => {
+                let value = consts::rsa_private(config);
+                quote! {
+                    #description
+                    pub const #name: ::paysmith_types::sign::rsa_private::RsaPrivateEncryptConfig = #value;
+                }
+            }
+        };
+        let http = scheme.http.as_ref().map(|binding| {
+            let paysmith_sign::binding::HttpBinding::HeaderParams(binding) = binding;
+            let http_name = format_ident!("{}_HTTP", name);
+            let value = consts::header_params(binding);
+            let text = format!(" How `{id}` attaches to an HTTP request.");
+            quote! {
+                #[doc = #text]
+                pub const #http_name: ::paysmith_types::sign::binding::HeaderParamsBinding = #value;
+            }
+        });
+        quote! { #signing #http }
+    });
+    quote! {
+        /// Signing schemes of this API, as the spec defines them.
+        pub mod schemes {
+            #(#items)*
+        }
+    }
+}
+
+fn source_line(section: &str, document: &str) -> String {
+    format!("\n\nSource: `{document}`, section \"{section}\".")
+}
+
+fn enumeration(ctx: &Context, def: &EnumDef) -> TokenStream {
+    let name = ident(&def.name);
+    let description = doc(&format!(
+        "{}{}",
+        def.description,
+        source_line(&def.source.section, &ctx.api.document)
+    ));
+    let variants: Vec<_> = def.values.iter().map(|v| ident(&v.name)).collect();
+    let variant_docs: Vec<_> = def.values.iter().map(|v| doc(&v.description)).collect();
+    let open = def.open;
+    let type_name = def.name.as_str();
+    let expected = def
+        .values
+        .iter()
+        .map(|v| match &v.value {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    match def.repr {
+        EnumRepr::Integer => {
+            let codes: Vec<Literal> = def
+                .values
+                .iter()
+                .map(|v| Literal::i64_unsuffixed(v.value.as_i64().expect("validated integer")))
+                .collect();
+            let codes_pat: Vec<TokenStream> = codes
+                .iter()
+                .map(|c| {
+                    let text = c.to_string();
+                    if let Some(positive) = text.strip_prefix('-') {
+                        let positive = Literal::i64_unsuffixed(positive.parse().expect("integer"));
+                        quote!(-#positive)
+                    } else {
+                        quote!(#c)
+                    }
+                })
+                .collect();
+            let (unknown_variant, to_code_unknown, from_code, deserialize) = if open {
+                (
+                    quote! {
+                        /// A code this version does not know, kept as received.
+                        Unknown(i64),
+                    },
+                    quote!(Self::Unknown(code) => code,),
+                    quote! {
+                        /// The variant for a wire code; unknown codes are kept in `Unknown`.
+                        pub const fn from_code(code: i64) -> Self {
+                            match code {
+                                #(#codes_pat => Self::#variants,)*
+                                other => Self::Unknown(other),
+                            }
+                        }
+                    },
+                    quote!(Ok(Self::from_code(code))),
+                )
+            } else {
+                (
+                    quote!(),
+                    quote!(),
+                    quote! {
+                        /// The variant for a wire code, or `None` for a code this enum does not have.
+                        pub const fn from_code(code: i64) -> ::core::option::Option<Self> {
+                            match code {
+                                #(#codes_pat => ::core::option::Option::Some(Self::#variants),)*
+                                _ => ::core::option::Option::None,
+                            }
+                        }
+                    },
+                    quote! {
+                        Self::from_code(code).ok_or_else(|| {
+                            ::paysmith_types::code::unknown_code(#type_name, code, #expected)
+                        })
+                    },
+                )
+            };
+            quote! {
+                #description
+                #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+                pub enum #name {
+                    #(#variant_docs #variants,)*
+                    #unknown_variant
+                }
+
+                impl #name {
+                    /// Every variant this version knows, in the document's order.
+                    pub const KNOWN: &'static [Self] = &[#(Self::#variants),*];
+
+                    /// The wire code.
+                    pub const fn code(self) -> i64 {
+                        match self {
+                            #(Self::#variants => #codes_pat,)*
+                            #to_code_unknown
+                        }
+                    }
+
+                    #from_code
+                }
+
+                impl ::core::fmt::Display for #name {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        ::core::fmt::Display::fmt(&self.code(), f)
+                    }
+                }
+
+                impl ::serde::Serialize for #name {
+                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                        serializer.serialize_i64(self.code())
+                    }
+                }
+
+                impl<'de> ::serde::Deserialize<'de> for #name {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                        let code = ::paysmith_types::code::deserialize_integer_code(deserializer)?;
+                        #deserialize
+                    }
+                }
+            }
+        }
+        EnumRepr::String => {
+            let wires: Vec<&str> = def
+                .values
+                .iter()
+                .map(|v| v.value.as_str().expect("validated string"))
+                .collect();
+            let (unknown_variant, unknown_str, from_wire, deserialize, derive_copy) = if open {
+                (
+                    quote! {
+                        /// A value this version does not know, kept as received.
+                        Unknown(::std::string::String),
+                    },
+                    quote!(Self::Unknown(value) => value,),
+                    quote! {
+                        /// The variant for a wire value; unknown values are kept in `Unknown`.
+                        pub fn from_wire(value: &str) -> Self {
+                            match value {
+                                #(#wires => Self::#variants,)*
+                                other => Self::Unknown(other.to_owned()),
+                            }
+                        }
+                    },
+                    quote!(Ok(Self::from_wire(&value))),
+                    quote!(),
+                )
+            } else {
+                (
+                    quote!(),
+                    quote!(),
+                    quote! {
+                        /// The variant for a wire value, or `None` for a value this enum does not have.
+                        pub fn from_wire(value: &str) -> ::core::option::Option<Self> {
+                            match value {
+                                #(#wires => ::core::option::Option::Some(Self::#variants),)*
+                                _ => ::core::option::Option::None,
+                            }
+                        }
+                    },
+                    quote! {
+                        Self::from_wire(&value).ok_or_else(|| {
+                            ::paysmith_types::code::unknown_code(#type_name, &value, #expected)
+                        })
+                    },
+                    quote!(Copy,),
+                )
+            };
+            quote! {
+                #description
+                #[derive(Clone, #derive_copy Debug, PartialEq, Eq, Hash)]
+                pub enum #name {
+                    #(#variant_docs #variants,)*
+                    #unknown_variant
+                }
+
+                impl #name {
+                    /// Every variant this version knows, in the document's order.
+                    pub const KNOWN: &'static [Self] = &[#(Self::#variants),*];
+
+                    /// The wire value.
+                    pub fn as_str(&self) -> &str {
+                        match self {
+                            #(Self::#variants => #wires,)*
+                            #unknown_str
+                        }
+                    }
+
+                    #from_wire
+                }
+
+                impl ::core::fmt::Display for #name {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str(self.as_str())
+                    }
+                }
+
+                impl ::serde::Serialize for #name {
+                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                        serializer.serialize_str(self.as_str())
+                    }
+                }
+
+                impl<'de> ::serde::Deserialize<'de> for #name {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                        let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+                        #deserialize
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn model(ctx: &Context, def: &ModelDef) -> TokenStream {
+    let name = ident(&def.name);
+    let inbound = ctx.is_inbound(&def.name);
+    let direction = if inbound {
+        "\n\nReceived from the provider: unknown fields are ignored."
+    } else {
+        "\n\nSent to the provider: exactly these fields, unknown fields are refused when parsing."
+    };
+    let description = doc(&format!(
+        "{}{}{direction}",
+        def.description,
+        source_line(&def.source.section, &ctx.api.document)
+    ));
+    let container = if inbound {
+        quote!()
+    } else {
+        quote!(#[serde(deny_unknown_fields)])
+    };
+    let fields = def.fields.iter().map(|field| {
+        let rust = field_ident(field);
+        let ty = ctx.field_type(field);
+        let wire = field.name.as_str();
+        let mut text = field.description.clone();
+        if let Some(source) = &field.source {
+            if let Some(inferred) = &source.inferred {
+                text.push_str(&format!("\n\nInferred: {inferred}"));
+            }
+        }
+        let field_doc = doc(&text);
+        let parsed = TypeRef::parse(&field.ty).expect("validated type");
+        let mut attrs = vec![quote!(rename = #wire)];
+        if parsed.is_decimal() && field.wire == Some(DecimalWire::Number) {
+            let with = if field.required {
+                "::rust_decimal::serde::arbitrary_precision"
+            } else {
+                "::rust_decimal::serde::arbitrary_precision_option"
+            };
+            attrs.push(quote!(with = #with));
+        }
+        if !field.required {
+            attrs.push(quote!(default, skip_serializing_if = "Option::is_none"));
+        }
+        quote! {
+            #field_doc
+            #[serde(#(#attrs),*)]
+            pub #rust: #ty,
+        }
+    });
+    quote! {
+        #description
+        #[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+        #container
+        pub struct #name {
+            #(#fields)*
+        }
+    }
+}
+
+fn callback(ctx: &Context, def: &Callback) -> TokenStream {
+    let payload = ident(&def.payload);
+    let scheme = const_name(&def.signature.scheme);
+    let field = def.signature.field.as_str();
+    let secret_name = def.signature.secret.as_str();
+    let prefix = def.id.to_ascii_uppercase();
+    let ack = format_ident!("{prefix}_ACKNOWLEDGEMENT");
+    let offsets_name = format_ident!("{prefix}_RETRY_OFFSETS");
+    let window_name = format_ident!("{prefix}_RETRY_WINDOW");
+    let ack_text = def.acknowledgement.as_str();
+    let offsets = def
+        .retry
+        .offsets_seconds
+        .iter()
+        .map(|s| quote!(::core::time::Duration::from_secs(#s)));
+    let count = def.retry.offsets_seconds.len();
+    let window = def.retry.window_seconds;
+    let inferred = def
+        .signature
+        .source
+        .inferred
+        .as_deref()
+        .map(|why| format!("\n\nInferred: {why}"))
+        .unwrap_or_default();
+    let verify_doc = doc(&format!(
+        "Verifies the `{field}` signature over the raw body with the `{secret_name}` \
+         credential, then parses it.{inferred}\n\nA bad signature is \
+         [`CallbackError::BadSignature`]; a body that verifies but does not fit the model \
+         is [`CallbackError::Parse`]."
+    ));
+    let ack_doc = doc(&format!(
+        "The exact body to answer a `{}` with; anything else makes the provider retry.",
+        def.id
+    ));
+    let title = upper_camel(&def.id);
+    let offsets_doc = doc(&format!(
+        "When the provider retries an unacknowledged {title} callback, as offsets from the first failed delivery."
+    ));
+    quote! {
+        impl #payload {
+            #verify_doc
+            pub fn verify_and_parse(body: &[u8], secret: &::paysmith_types::Secret) -> ::core::result::Result<Self, CallbackError> {
+                ::paysmith_types::callback::verify_then_parse(&schemes::#scheme, secret, body, #field)
+            }
+
+            /// Parses the body WITHOUT checking its signature; only for bodies verified elsewhere.
+            pub fn parse_unverified(body: &[u8]) -> ::core::result::Result<Self, CallbackError> {
+                ::paysmith_types::callback::parse_unverified(body)
+            }
+
+            /// The JSON body the provider would send for this payload, signed with
+            /// `secret` (for tests of your own callback handler).
+            pub fn to_signed_json(&self, secret: &::paysmith_types::Secret) -> ::core::result::Result<::std::string::String, CallbackError> {
+                let mut value = ::serde_json::to_value(self).map_err(|e| CallbackError::NotJson(e.to_string()))?;
+                ::paysmith_types::callback::sign_sorted_params_json(&schemes::#scheme, secret, &mut value, #field)?;
+                Ok(value.to_string())
+            }
+        }
+
+        #ack_doc
+        pub const #ack: &str = #ack_text;
+
+        #offsets_doc
+        pub const #offsets_name: [::core::time::Duration; #count] = [#(#offsets),*];
+
+        /// No delivery is attempted after this long.
+        pub const #window_name: ::core::time::Duration = ::core::time::Duration::from_secs(#window);
+    }
+}

@@ -32,3 +32,41 @@ pub fn roundtrip_as<T: DeserializeOwned + Serialize>(
 }
 
 pub use generated::roundtrip;
+
+/// Test credentials: the document's example API key and secret, and the merchant id of
+/// its create-order example (which also unlocks the key-shard fixtures).
+pub mod onebitpay {
+    use paysmith_onebitpay_client::{Client, Credentials, Environment, FixedClock, FixedNonce, Transport};
+    use paysmith_types::Secret;
+
+    pub const API_KEY: &str = "asdhuasdaosd";
+    pub const API_SECRET: &str = "merasdasd";
+    pub const MERCHANT_NO: &str = "mer1c92b0319ef5b794";
+    /// The authentication example's timestamp and a 6-character nonce.
+    pub const TIMESTAMP: u64 = 1_566_781_991_111;
+    pub const NONCE: &str = "dnasja";
+
+    pub fn credentials() -> Credentials {
+        Credentials {
+            api_key: API_KEY.into(),
+            api_secret: Secret::new(API_SECRET),
+            merchant_no: MERCHANT_NO.into(),
+        }
+    }
+
+    /// The key shard made by Java `keytool` (see conformance/java).
+    pub fn shard_pfx() -> Vec<u8> {
+        std::fs::read(super::root().join("conformance/fixtures/onebitpay-mpc-rsa/keytool.pfx"))
+            .expect("fixture keytool.pfx")
+    }
+
+    /// A client on the sandbox URL with a fixed clock and nonce and the fixture shard.
+    pub fn fixed_client() -> Client {
+        let transport = Transport::new(Environment::Sandbox.base_url())
+            .with_clock(FixedClock(TIMESTAMP))
+            .with_nonce(FixedNonce(NONCE.into()));
+        Client::with_transport(transport, credentials())
+            .load_key_shard(&shard_pfx())
+            .expect("fixture shard loads")
+    }
+}

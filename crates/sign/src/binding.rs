@@ -213,3 +213,50 @@ pub fn apply_body_signature(
     }
     Ok(trace)
 }
+
+impl HeaderParamsBinding {
+    /// Server side of [`HeaderParamsBinding::sign`]: reads the public parameters and the
+    /// signature from `headers` (names compared case-insensitively), merges the body's
+    /// top-level scalar fields and verifies in constant time.
+    pub fn verify(
+        &self,
+        config: &SortedParamsConfig,
+        secret: &Secret,
+        headers: &[(&str, &str)],
+        body: &serde_json::Value,
+    ) -> Result<Trace, HeaderVerifyError> {
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                .map(|(_, value)| *value)
+        };
+        let signature = header(&self.signature_header)
+            .ok_or_else(|| HeaderVerifyError::MissingHeader(self.signature_header.to_string()))?;
+        let mut params: Vec<(&str, String)> = Vec::with_capacity(self.public_params.len() + 8);
+        for param in self.public_params.iter() {
+            let value = header(&param.name)
+                .ok_or_else(|| HeaderVerifyError::MissingHeader(param.name.to_string()))?;
+            params.push((param.name.as_ref(), value.to_owned()));
+        }
+        let body_params = flatten_body(body).map_err(HeaderVerifyError::Body)?;
+        params.extend(body_params);
+        config
+            .verify(
+                params.iter().map(|(k, v)| (*k, v.as_str())),
+                secret,
+                signature,
+            )
+            .map_err(HeaderVerifyError::Signature)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HeaderVerifyError {
+    #[error("header `{0}` is missing")]
+    MissingHeader(String),
+    #[error(transparent)]
+    Body(BindingError),
+    #[error(transparent)]
+    Signature(crate::VerifyError),
+}

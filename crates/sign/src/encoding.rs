@@ -51,15 +51,24 @@ impl OutputEncoding {
     }
 }
 
-/// Table-driven hex; `hex::encode` goes through a char iterator and costs
-/// more than hashing a typical signed string.
+/// Table-driven hex through a stack buffer; `hex::encode` goes through a
+/// char iterator and costs a fair share of hashing a short string.
 pub(crate) fn to_hex(bytes: &[u8], digits: &[u8; 16]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(char::from(digits[usize::from(b >> 4)]));
-        out.push(char::from(digits[usize::from(b & 0x0f)]));
+    let mut buf = [0u8; 128];
+    if bytes.len() > buf.len() / 2 {
+        return bytes
+            .chunks(buf.len() / 2)
+            .map(|c| to_hex(c, digits))
+            .collect();
     }
-    out
+    for (pair, &b) in buf.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = digits[usize::from(b >> 4)];
+        pair[1] = digits[usize::from(b & 0x0f)];
+    }
+    // Only ASCII digits were written.
+    std::str::from_utf8(&buf[..bytes.len() * 2])
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Lowercase hex of `bytes`.

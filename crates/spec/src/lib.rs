@@ -13,4 +13,4 @@ pub mod types;
 mod validate;
 
 pub use diag::{Diagnostic, Diagnostics};
-pub use load::{Loaded, Spec, load};
+pub use load::{Loaded, Spec, load, load_embedded};

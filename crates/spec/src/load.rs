@@ -148,18 +148,73 @@ impl Spec {
     }
 }
 
+/// Where spec files are read from.
+#[derive(Clone, Copy)]
+enum Files<'a> {
+    Disk(&'a Path),
+    /// (path relative to the repository root, contents), e.g. a copy built into a binary.
+    Memory(&'a [(&'a str, &'a str)]),
+}
+
+impl Files<'_> {
+    fn read(&self, relative: &Path) -> Result<String, String> {
+        match self {
+            Files::Disk(root) => fs::read_to_string(root.join(relative)).map_err(|e| e.to_string()),
+            Files::Memory(files) => files
+                .iter()
+                .find(|(path, _)| Path::new(path) == relative)
+                .map(|(_, text)| (*text).to_owned())
+                .ok_or_else(|| "no such file".to_owned()),
+        }
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<PathBuf>, String> {
+        let mut files: Vec<PathBuf> = match self {
+            Files::Disk(root) => fs::read_dir(root.join(dir))
+                .map_err(|e| e.to_string())?
+                .filter_map(|entry| entry.ok().map(|e| e.file_name()))
+                .map(|name| Path::new(dir).join(name))
+                .collect(),
+            Files::Memory(files) => files.iter().map(|(path, _)| PathBuf::from(path)).collect(),
+        };
+        files.retain(|path| {
+            path.parent() == Some(Path::new(dir)) && path.extension().is_some_and(|ext| ext == "yaml")
+        });
+        files.sort();
+        Ok(files)
+    }
+
+    fn root(&self) -> PathBuf {
+        match self {
+            Files::Disk(root) => root.to_path_buf(),
+            Files::Memory(_) => PathBuf::new(),
+        }
+    }
+}
+
 /// Loads and validates the spec under `root` (the repository root).
 pub fn load(root: &Path) -> Result<Spec, Diagnostics> {
+    load_from(Files::Disk(root))
+}
+
+/// Loads and validates a spec held in memory as (relative path, contents) pairs.
+pub fn load_embedded(files: &[(&str, &str)]) -> Result<Spec, Diagnostics> {
+    load_from(Files::Memory(files))
+}
+
+fn load_from(files: Files<'_>) -> Result<Spec, Diagnostics> {
+    let root = files.root();
+    let root = root.as_path();
     let mut problems = Vec::new();
     let scheme_schema = schema::scheme_file();
     let api_schema = schema::api_file();
     let vector_schema = schema::vector_file();
 
-    let schemes: Vec<Loaded<SchemeFile>> = yaml_files(root, SCHEMES_DIR, &mut problems)
+    let schemes: Vec<Loaded<SchemeFile>> = yaml_files(files, SCHEMES_DIR, &mut problems)
         .into_iter()
         .filter_map(|path| {
             load_yaml(
-                root,
+                files,
                 &path,
                 &scheme_schema,
                 "../scheme.schema.json",
@@ -167,11 +222,11 @@ pub fn load(root: &Path) -> Result<Spec, Diagnostics> {
             )
         })
         .collect();
-    let apis: Vec<Loaded<ApiFile>> = yaml_files(root, APIS_DIR, &mut problems)
+    let apis: Vec<Loaded<ApiFile>> = yaml_files(files, APIS_DIR, &mut problems)
         .into_iter()
         .filter_map(|path| {
             load_yaml(
-                root,
+                files,
                 &path,
                 &api_schema,
                 "../api.schema.json",
@@ -184,7 +239,7 @@ pub fn load(root: &Path) -> Result<Spec, Diagnostics> {
     for scheme in &schemes {
         for (index, relative) in scheme.value.vector_files.iter().enumerate() {
             let at = FieldPath::root().key("vector_files").index(index);
-            match load_json::<VectorFile>(root, Path::new(relative), &vector_schema) {
+            match load_json::<VectorFile>(files, Path::new(relative), &vector_schema) {
                 Ok(file) => vector_files.push(file),
                 Err(message) => problems.push(scheme.diagnostic(&at, message)),
             }
@@ -207,24 +262,14 @@ pub fn load(root: &Path) -> Result<Spec, Diagnostics> {
     }
 }
 
-fn yaml_files(root: &Path, dir: &str, problems: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
-    let entries = match fs::read_dir(root.join(dir)) {
-        Ok(entries) => entries,
-        Err(error) => {
-            problems.push(file_problem(
-                Path::new(dir),
-                format!("cannot read directory: {error}"),
-            ));
-            return Vec::new();
-        }
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
-        .filter_map(|path| path.file_name().map(|name| Path::new(dir).join(name)))
-        .collect();
-    files.sort();
-    files
+fn yaml_files(files: Files<'_>, dir: &str, problems: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    files.list(dir).unwrap_or_else(|error| {
+        problems.push(file_problem(
+            Path::new(dir),
+            format!("cannot read directory: {error}"),
+        ));
+        Vec::new()
+    })
 }
 
 fn file_problem(path: &Path, message: String) -> Diagnostic {
@@ -238,13 +283,13 @@ fn file_problem(path: &Path, message: String) -> Diagnostic {
 }
 
 fn load_yaml<T: DeserializeOwned>(
-    root: &Path,
+    files: Files<'_>,
     relative: &Path,
     schema: &serde_json::Value,
     schema_ref: &str,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<Loaded<T>> {
-    let text = match fs::read_to_string(root.join(relative)) {
+    let text = match files.read(relative) {
         Ok(text) => text,
         Err(error) => {
             problems.push(file_problem(relative, format!("cannot read: {error}")));
@@ -314,11 +359,12 @@ fn load_yaml<T: DeserializeOwned>(
 }
 
 fn load_json<T: DeserializeOwned>(
-    root: &Path,
+    files: Files<'_>,
     relative: &Path,
     schema: &serde_json::Value,
 ) -> Result<Loaded<T>, String> {
-    let text = fs::read_to_string(root.join(relative))
+    let text = files
+        .read(relative)
         .map_err(|error| format!("cannot read `{}`: {error}", relative.display()))?;
     let document: serde_json::Value = serde_json::from_str(&text)
         .map_err(|error| format!("`{}` is not valid JSON: {error}", relative.display()))?;

@@ -47,7 +47,7 @@ pub fn module(ctx: &Context) -> TokenStream {
         .map(|e| ident(&snake_case(&e.request)))
         .collect();
     let enum_strategies = api.enums.iter().map(enum_strategy);
-    let model_strategies = api.models.iter().map(|m| model_strategy(ctx, m));
+    let model_strategies = api.models.iter().map(model_strategy);
     let model_strategy_fns: Vec<_> = model_names.iter().map(|m| ident(&snake_case(m))).collect();
     quote! {
         //! Generated glue for the API.
@@ -153,10 +153,9 @@ fn type_strategy(ty: &TypeRef) -> TokenStream {
     }
 }
 
-fn model_strategy(ctx: &Context, def: &ModelDef) -> TokenStream {
+fn model_strategy(def: &ModelDef) -> TokenStream {
     let name = ident(&def.name);
     let function = ident(&snake_case(&def.name));
-    let _ = ctx;
     let strategies: Vec<TokenStream> = def
         .fields
         .iter()

@@ -57,6 +57,7 @@ pub fn generate_from(spec: &Spec) -> FileSet {
         );
         conformance_modules.push(api.id.clone());
     }
+    files.insert("crates/cli/src/embedded_spec.rs", embedded_spec(spec));
     files.insert(
         "conformance/src/generated/mod.rs",
         rust::render_with_header(
@@ -66,6 +67,33 @@ pub fn generate_from(spec: &Spec) -> FileSet {
         ),
     );
     files
+}
+
+/// The whole spec as data, so the `paysmith` binary works outside this repository.
+fn embedded_spec(spec: &Spec) -> String {
+    let mut entries: Vec<(String, &str)> = spec
+        .schemes
+        .iter()
+        .map(|l| (l.path.display().to_string(), l.text.as_str()))
+        .chain(spec.apis.iter().map(|l| (l.path.display().to_string(), l.text.as_str())))
+        .chain(
+            spec.vector_files
+                .iter()
+                .map(|l| (l.path.display().to_string(), l.text.as_str())),
+        )
+        .collect();
+    entries.sort();
+    let rows = entries.iter().map(|(path, text)| quote::quote!((#path, #text)));
+    rust::render_with_header(
+        &spec.content_hash(),
+        &["spec/**".into()],
+        quote::quote! {
+            //! The spec this binary was built with: (path, contents) of every spec file.
+
+            /// Every spec file, by path relative to the repository root.
+            pub const FILES: &[(&str, &str)] = &[#(#rows),*];
+        },
+    )
 }
 
 /// The JSON Schemas of the spec file kinds.

@@ -26,7 +26,7 @@ pub fn lib(ctx: &Context) -> TokenStream {
     let schemes = schemes(ctx);
     let enums = api.enums.iter().map(|e| enumeration(ctx, e));
     let models = api.models.iter().map(|m| model(ctx, m));
-    let callbacks = api.callbacks.iter().map(|c| callback(ctx, c));
+    let callbacks = api.callbacks.iter().map(callback);
     quote! {
         #(#![doc = #crate_doc])*
 
@@ -366,7 +366,7 @@ fn model(ctx: &Context, def: &ModelDef) -> TokenStream {
     }
 }
 
-fn callback(ctx: &Context, def: &Callback) -> TokenStream {
+fn callback(def: &Callback) -> TokenStream {
     let payload = ident(&def.payload);
     let scheme = const_name(&def.signature.scheme);
     let field = def.signature.field.as_str();

@@ -4,8 +4,8 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 use paysmith_spec::Spec;
-use paysmith_spec::model::{ApiFile, EnumDef, Field, ModelDef, SchemeFile};
-use paysmith_spec::names::{snake_case, upper_camel};
+use paysmith_spec::model::{ApiFile, Field, SchemeFile};
+use paysmith_spec::names::snake_case;
 use paysmith_spec::types::TypeRef;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -66,18 +66,6 @@ impl<'a> Context<'a> {
             .iter()
             .map(|p| p.display().to_string())
             .collect()
-    }
-
-    pub fn enum_def(&self, name: &str) -> Option<&'a EnumDef> {
-        self.api.enums.iter().find(|e| e.name == name)
-    }
-
-    pub fn model(&self, name: &str) -> &'a ModelDef {
-        self.api
-            .models
-            .iter()
-            .find(|m| m.name == name)
-            .expect("validated spec: model exists")
     }
 
     pub fn scheme(&self, id: &str) -> &'a SchemeFile {
@@ -162,10 +150,6 @@ pub fn const_name(id: &str) -> Ident {
     ident(&id.replace('-', "_").to_ascii_uppercase())
 }
 
-pub fn type_name(id: &str) -> Ident {
-    ident(&upper_camel(id))
-}
-
 /// `#[doc = "..."]` lines for a description, one attribute per line of text.
 pub fn doc(text: &str) -> TokenStream {
     let lines = text
@@ -183,6 +167,33 @@ pub fn render_with_header(hash: &str, inputs: &[String], tokens: TokenStream) ->
         super::COMMAND,
         inputs.join(", ")
     );
-    out.push_str(&prettyplease::unparse(&file));
+    out.push_str(&rustfmt(&prettyplease::unparse(&file)));
     out
+}
+
+/// Formats with the toolchain's rustfmt so generated files are what `cargo fmt` keeps.
+fn rustfmt(code: &str) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new("rustfmt")
+        .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot run rustfmt (rustup component add rustfmt): {error}"));
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(code.as_bytes())
+        .expect("rustfmt reads its input");
+    let output = child.wait_with_output().expect("rustfmt runs");
+    assert!(
+        output.status.success(),
+        "rustfmt rejected generated code: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("rustfmt writes UTF-8")
 }

@@ -36,7 +36,9 @@ pub use generated::roundtrip;
 /// Test credentials: the document's example API key and secret, and the merchant id of
 /// its create-order example (which also unlocks the key-shard fixtures).
 pub mod onebitpay {
-    use paysmith_onebitpay_client::{Client, Credentials, Environment, FixedClock, FixedNonce, Transport};
+    use paysmith_onebitpay_client::{
+        Client, Credentials, Environment, FixedClock, FixedNonce, Transport,
+    };
     use paysmith_types::Secret;
 
     pub const API_KEY: &str = "asdhuasdaosd";
@@ -61,7 +63,13 @@ pub mod onebitpay {
     }
 
     /// A client on the sandbox URL with a fixed clock and nonce and the fixture shard.
+    /// Built once: loading a PKCS#12 file is deliberately slow.
     pub fn fixed_client() -> Client {
+        static CLIENT: std::sync::LazyLock<Client> = std::sync::LazyLock::new(build_fixed_client);
+        CLIENT.clone()
+    }
+
+    fn build_fixed_client() -> Client {
         let transport = Transport::new(Environment::Sandbox.base_url())
             .with_clock(FixedClock(TIMESTAMP))
             .with_nonce(FixedNonce(NONCE.into()));

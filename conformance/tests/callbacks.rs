@@ -32,10 +32,16 @@ fn tampering_any_field_is_a_bad_signature() {
     ] {
         let tampered = SIGNED.replace(from, to);
         let error = OrderCallback::verify_and_parse(tampered.as_bytes(), &secret()).unwrap_err();
-        assert!(matches!(error, CallbackError::BadSignature { .. }), "{from}: {error}");
+        assert!(
+            matches!(error, CallbackError::BadSignature { .. }),
+            "{from}: {error}"
+        );
     }
     let wrong_secret = OrderCallback::verify_and_parse(SIGNED.as_bytes(), &Secret::new("other"));
-    assert!(matches!(wrong_secret, Err(CallbackError::BadSignature { .. })));
+    assert!(matches!(
+        wrong_secret,
+        Err(CallbackError::BadSignature { .. })
+    ));
 }
 
 #[test]
@@ -56,7 +62,8 @@ fn verified_but_malformed_is_a_parse_error_not_a_signature_error() {
         "signature",
     )
     .unwrap();
-    let error = OrderCallback::verify_and_parse(value.to_string().as_bytes(), &secret()).unwrap_err();
+    let error =
+        OrderCallback::verify_and_parse(value.to_string().as_bytes(), &secret()).unwrap_err();
     match error {
         CallbackError::Parse { path, .. } => assert_eq!(path, "dealAmount"),
         other => panic!("expected a parse error, got {other}"),
@@ -87,10 +94,16 @@ fn to_signed_json_round_trips_through_verification() {
 
 #[test]
 fn acknowledgement_and_retry_schedule_are_the_documented_ones() {
-    assert_eq!(ORDER_CALLBACK_ACKNOWLEDGEMENT, r#"{"code":200,"message":"Success"}"#);
+    assert_eq!(
+        ORDER_CALLBACK_ACKNOWLEDGEMENT,
+        r#"{"code":200,"message":"Success"}"#
+    );
     assert_eq!(ORDER_CALLBACK_RETRY_OFFSETS.len(), 17);
     assert_eq!(ORDER_CALLBACK_RETRY_OFFSETS[0].as_secs(), 120);
     assert_eq!(ORDER_CALLBACK_RETRY_OFFSETS[5].as_secs(), 90 * 60);
-    assert_eq!(ORDER_CALLBACK_RETRY_OFFSETS[16], ORDER_CALLBACK_RETRY_WINDOW);
+    assert_eq!(
+        ORDER_CALLBACK_RETRY_OFFSETS[16],
+        ORDER_CALLBACK_RETRY_WINDOW
+    );
     assert_eq!(ORDER_CALLBACK_RETRY_WINDOW.as_secs(), 12 * 3600);
 }

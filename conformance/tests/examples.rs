@@ -16,8 +16,17 @@ fn data_of(json: &str, api: &paysmith_spec::model::ApiFile) -> Result<String, St
         .ok_or_else(|| "no data".to_owned())
 }
 
-fn parse(api: &paysmith_spec::model::ApiFile, model: &str, enveloped: bool, json: &str) -> Result<serde_json::Value, String> {
-    let payload = if enveloped { data_of(json, api)? } else { json.to_owned() };
+fn parse(
+    api: &paysmith_spec::model::ApiFile,
+    model: &str,
+    enveloped: bool,
+    json: &str,
+) -> Result<serde_json::Value, String> {
+    let payload = if enveloped {
+        data_of(json, api)?
+    } else {
+        json.to_owned()
+    };
     roundtrip(&api.id, model, &payload)
 }
 
@@ -32,7 +41,10 @@ fn every_documented_example_parses_or_is_a_tracked_erratum() {
             match (&example.erratum, &example.corrected) {
                 (None, _) => {
                     let value = printed.unwrap_or_else(|e| {
-                        panic!("{}/{}: does not parse into {}: {e}", api.id, example.id, example.model)
+                        panic!(
+                            "{}/{}: does not parse into {}: {e}",
+                            api.id, example.id, example.model
+                        )
                     });
                     // Serialising and parsing again is stable.
                     let again = roundtrip(&api.id, &example.model, &value.to_string()).unwrap();
@@ -46,7 +58,10 @@ fn every_documented_example_parses_or_is_a_tracked_erratum() {
                         example.id
                     );
                     parse(api, &example.model, example.enveloped, corrected).unwrap_or_else(|e| {
-                        panic!("{}/{}: corrected example does not parse: {e}", api.id, example.id)
+                        panic!(
+                            "{}/{}: corrected example does not parse: {e}",
+                            api.id, example.id
+                        )
                     });
                 }
                 (Some(_), None) => unreachable!("the loader requires `corrected` with `erratum`"),
@@ -55,7 +70,10 @@ fn every_documented_example_parses_or_is_a_tracked_erratum() {
         }
     }
     // 12 ```json blocks in the 1BitPay document plus the signObject of "Signature example".
-    assert!(checked >= 13, "expected every 1BitPay example, checked {checked}");
+    assert!(
+        checked >= 13,
+        "expected every 1BitPay example, checked {checked}"
+    );
 }
 
 #[test]
@@ -63,13 +81,25 @@ fn lenient_forms_keep_their_meaning() {
     use paysmith_onebitpay_models::{CreateOrderRequest, OrderCallback, PayWay};
     let spec = spec();
     let api = &spec.api("onebitpay").unwrap().value;
-    let example = api.examples.iter().find(|e| e.id == "create-order-request").unwrap();
+    let example = api
+        .examples
+        .iter()
+        .find(|e| e.id == "create-order-request")
+        .unwrap();
     let order: CreateOrderRequest =
         serde_json::from_str(example.corrected.as_deref().unwrap()).unwrap();
     assert_eq!(order.pay_way, PayWay::BankCard, "payWay \"1\" is code 1");
     assert_eq!(order.crypto_amount.to_string(), "10");
 
-    let callback = api.examples.iter().find(|e| e.id == "order-callback-request").unwrap();
+    let callback = api
+        .examples
+        .iter()
+        .find(|e| e.id == "order-callback-request")
+        .unwrap();
     let callback = OrderCallback::parse_unverified(callback.json.as_bytes()).unwrap();
-    assert_eq!(callback.deal_amount.to_string(), "10.11", "a JSON number read exactly");
+    assert_eq!(
+        callback.deal_amount.to_string(),
+        "10.11",
+        "a JSON number read exactly"
+    );
 }

@@ -27,8 +27,11 @@ fn every_endpoint_has_a_signed_request_snapshot() {
         let signed = onebitpay::build(&client, &endpoint.id, &request).unwrap();
 
         // What a server would check: the Sign header over headers and body.
-        let headers: Vec<(&str, &str)> =
-            signed.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let headers: Vec<(&str, &str)> = signed
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let body: serde_json::Value = serde_json::from_slice(&signed.body).unwrap();
         ONEBITPAY_MD5_HTTP
             .verify(&ONEBITPAY_MD5, &Secret::new(API_SECRET), &headers, &body)
@@ -62,7 +65,8 @@ fn body_signatures_open_under_the_shard_public_key() {
     // And it is the signature Java computed for the same object (vectors.json).
     let vectors: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
-            paysmith_conformance::root().join("conformance/fixtures/onebitpay-mpc-rsa/vectors.json"),
+            paysmith_conformance::root()
+                .join("conformance/fixtures/onebitpay-mpc-rsa/vectors.json"),
         )
         .unwrap(),
     )

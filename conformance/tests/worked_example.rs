@@ -22,7 +22,13 @@ fn authentication_example_reproduces_every_stage_in_order() {
     let stages: Vec<&str> = trace.iter().map(|s| s.name).collect();
     assert_eq!(
         stages,
-        ["sorted_keys", "string_to_sign", "signed_string", "digest_hex", "signature"]
+        [
+            "sorted_keys",
+            "string_to_sign",
+            "signed_string",
+            "digest_hex",
+            "signature"
+        ]
     );
     // Stage 1, printed in the document: parameters ordered and joined.
     assert_eq!(

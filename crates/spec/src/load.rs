@@ -178,7 +178,8 @@ impl Files<'_> {
             Files::Memory(files) => files.iter().map(|(path, _)| PathBuf::from(path)).collect(),
         };
         files.retain(|path| {
-            path.parent() == Some(Path::new(dir)) && path.extension().is_some_and(|ext| ext == "yaml")
+            path.parent() == Some(Path::new(dir))
+                && path.extension().is_some_and(|ext| ext == "yaml")
         });
         files.sort();
         Ok(files)
@@ -324,8 +325,9 @@ fn load_yaml<T: DeserializeOwned>(
             return None;
         }
     };
-    let structural = schema_problems(schema, &document);
+    let mut structural = schema_problems(schema, &document);
     if !structural.is_empty() {
+        refine_with_serde::<T>(&document, &mut structural);
         let before = problems.len();
         for (pointer, message) in structural {
             let path = FieldPath::from_pointer(&pointer);
@@ -384,6 +386,36 @@ fn load_json<T: DeserializeOwned>(
         value,
         spans: SpanMap::default(),
     })
+}
+
+/// A `oneOf` violation is reported by the schema at the enum's node; serde knows the
+/// exact field and the allowed values, so its first error replaces a coarser one.
+fn refine_with_serde<T: DeserializeOwned>(
+    document: &serde_json::Value,
+    problems: &mut [(String, String)],
+) {
+    let Err(error) = serde_path_to_error::deserialize::<_, T>(document.clone()) else {
+        return;
+    };
+    let mut pointer = String::new();
+    for segment in error.path().iter() {
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            serde_path_to_error::Segment::Map { key } => {
+                pointer.push('/');
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            }
+            serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    let message = error.into_inner().to_string();
+    if let Some(coarse) = problems
+        .iter_mut()
+        .filter(|(at, _)| pointer.starts_with(at.as_str()) && pointer != *at)
+        .max_by_key(|(at, _)| at.len())
+    {
+        *coarse = (pointer, message);
+    }
 }
 
 /// Every JSON Schema violation of `document`, as (JSON pointer, message).

@@ -75,7 +75,11 @@ fn embedded_spec(spec: &Spec) -> String {
         .schemes
         .iter()
         .map(|l| (l.path.display().to_string(), l.text.as_str()))
-        .chain(spec.apis.iter().map(|l| (l.path.display().to_string(), l.text.as_str())))
+        .chain(
+            spec.apis
+                .iter()
+                .map(|l| (l.path.display().to_string(), l.text.as_str())),
+        )
         .chain(
             spec.vector_files
                 .iter()
@@ -83,7 +87,9 @@ fn embedded_spec(spec: &Spec) -> String {
         )
         .collect();
     entries.sort();
-    let rows = entries.iter().map(|(path, text)| quote::quote!((#path, #text)));
+    let rows = entries
+        .iter()
+        .map(|(path, text)| quote::quote!((#path, #text)));
     rust::render_with_header(
         &spec.content_hash(),
         &["spec/**".into()],

@@ -182,7 +182,9 @@ fn rustfmt(code: &str) -> String {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|error| panic!("cannot run rustfmt (rustup component add rustfmt): {error}"));
+        .unwrap_or_else(|error| {
+            panic!("cannot run rustfmt (rustup component add rustfmt): {error}")
+        });
     child
         .stdin
         .take()

@@ -1,0 +1,181 @@
+//! The loader on the real spec, and on broken copies of it: every problem is reported
+//! at once, each with file, line, column and field path.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use paysmith_spec::{Diagnostic, load};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A copy of the spec (and the vector files it names) in a fresh directory.
+fn copy_of_spec(name: &str) -> PathBuf {
+    let target = std::env::temp_dir().join(format!("paysmith-spec-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&target);
+    for dir in [
+        "spec/schemes",
+        "spec/apis",
+        "conformance/fixtures/onebitpay-mpc-rsa",
+    ] {
+        fs::create_dir_all(target.join(dir)).unwrap();
+        for entry in fs::read_dir(repo_root().join(dir)).unwrap() {
+            let entry = entry.unwrap();
+            fs::copy(entry.path(), target.join(dir).join(entry.file_name())).unwrap();
+        }
+    }
+    target
+}
+
+fn edit(root: &Path, file: &str, from: &str, to: &str) {
+    let path = root.join(file);
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no `{from}`");
+    fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// 1-based line of the first occurrence of `needle` in `file`.
+fn line_of(root: &Path, file: &str, needle: &str) -> usize {
+    let text = fs::read_to_string(root.join(file)).unwrap();
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle present")
+        + 1
+}
+
+fn find<'a>(problems: &'a [Diagnostic], message: &str) -> &'a Diagnostic {
+    problems
+        .iter()
+        .find(|d| d.message.contains(message))
+        .unwrap_or_else(|| panic!("no problem mentioning `{message}` in:\n{problems:#?}"))
+}
+
+#[test]
+fn the_real_spec_loads() {
+    let spec = load(&repo_root()).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(spec.apis.len(), 1);
+    assert!(spec.scheme("onebitpay-md5").is_some());
+    assert!(spec.scheme("onebitpay-mpc-rsa").is_some());
+    assert!(!spec.vector_files.is_empty());
+}
+
+#[test]
+fn semantic_problems_are_all_reported_with_positions() {
+    let root = copy_of_spec("semantic");
+    let api = "spec/apis/onebitpay.yaml";
+    edit(
+        &root,
+        api,
+        "    auth: onebitpay-md5\n    request: RateRequest",
+        "    auth: onebitpay-sha9\n    request: RateRequest",
+    );
+    edit(
+        &root,
+        api,
+        "{ name: total, type: integer",
+        "{ name: total, type: Integr",
+    );
+    edit(
+        &root,
+        api,
+        "    repr: integer\n    open: true\n    values:\n      - { value: 1, name: Buy",
+        "    repr: integer\n    open: false\n    values:\n      - { value: 1, name: Buy",
+    );
+    edit(
+        &root,
+        api,
+        "      secret: api_secret",
+        "      secret: api_key",
+    );
+
+    let problems = load(&root).unwrap_err().0;
+    assert!(problems.len() >= 4, "{problems:#?}");
+
+    let auth = find(&problems, "unknown scheme `onebitpay-sha9`");
+    assert_eq!(auth.file, Path::new(api));
+    assert_eq!(auth.path, "endpoints[0].auth");
+    assert_eq!(auth.line, line_of(&root, api, "auth: onebitpay-sha9"));
+    assert_eq!(auth.column, 5);
+
+    let ty = find(&problems, "unknown type `Integr`");
+    assert!(
+        ty.path.starts_with("models[") && ty.path.ends_with(".type"),
+        "{}",
+        ty.path
+    );
+    assert_eq!(ty.line, line_of(&root, api, "type: Integr"));
+
+    let open = find(&problems, "`OrderType` appears in a response or callback");
+    assert!(open.path.ends_with(".open"), "{}", open.path);
+
+    let secret = find(&problems, "`api_key` is not a secret credential");
+    assert_eq!(secret.path, "callbacks[0].signature.secret");
+    assert_eq!(secret.line, line_of(&root, api, "secret: api_key"));
+    fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn structural_problems_in_several_files_are_all_reported() {
+    let root = copy_of_spec("structural");
+    let api = "spec/apis/onebitpay.yaml";
+    let scheme = "spec/schemes/onebitpay-md5.yaml";
+    edit(
+        &root,
+        api,
+        "    money_moving: false\n",
+        "    money_moving: false\n    retries: 3\n",
+    );
+    edit(
+        &root,
+        api,
+        "    method: POST\n    path: /api/otc/create",
+        "    method: FETCH\n    path: /api/otc/create",
+    );
+    edit(&root, scheme, "    digest: md5", "    digest: md4");
+    edit(
+        &root,
+        scheme,
+        "# yaml-language-server: $schema=../scheme.schema.json\n",
+        "",
+    );
+
+    let problems = load(&root).unwrap_err().0;
+    let unknown = find(&problems, "retries");
+    assert_eq!(unknown.file, Path::new(api));
+    let method = find(&problems, "FETCH");
+    assert_eq!(method.path, "endpoints[1].method");
+    assert_eq!(method.line, line_of(&root, api, "method: FETCH"));
+    let digest = find(&problems, "md4");
+    assert_eq!(digest.file, Path::new(scheme));
+    assert_eq!(digest.line, line_of(&root, scheme, "digest: md4"));
+    let modeline = find(&problems, "yaml-language-server");
+    assert_eq!(
+        (modeline.file.as_path(), modeline.line),
+        (Path::new(scheme), 1)
+    );
+    fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn a_yaml_syntax_error_names_its_line() {
+    let root = copy_of_spec("syntax");
+    let api = "spec/apis/onebitpay.yaml";
+    edit(&root, api, "title: 1BitPay open API", "title: [unclosed");
+    let problems = load(&root).unwrap_err().0;
+    let syntax = find(&problems, "not valid YAML");
+    assert_eq!(syntax.file, Path::new(api));
+    assert!(syntax.line > 0);
+    fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn checked_in_schemas_are_current() {
+    for (path, contents) in paysmith_spec::schema::checked_in() {
+        let on_disk = fs::read_to_string(repo_root().join(path)).unwrap();
+        assert_eq!(
+            on_disk, contents,
+            "{path} is stale: run `cargo xtask schema`"
+        );
+    }
+}

@@ -42,6 +42,10 @@ openssl pkcs12 -export -legacy -inkey "$WORK/key.pem" -in "$WORK/cert.pem" -name
     -passout "pass:$PW" -out "$OUT/openssl-legacy.pfx"
 openssl pkey -in "$WORK/key.pem" -pubout -out "$OUT/public.pem"
 
+# No MAC: a wrong password then only shows up as failed decryption.
+openssl pkcs12 -export -nomac -inkey "$WORK/key.pem" -in "$WORK/cert.pem" -name "$ALIAS" \
+    -passout "pass:$PW" -out "$OUT/openssl-nomac.pfx"
+
 # A scheme the loader does not implement (RC4-128 key bag), to check the error names it.
 openssl pkcs12 -export -legacy -keypbe PBE-SHA1-RC4-128 -certpbe PBE-SHA1-3DES \
     -inkey "$WORK/key.pem" -in "$WORK/cert.pem" -name "$ALIAS" \
@@ -55,3 +59,6 @@ keytool -genkeypair -keyalg EC -groupname secp256r1 -storetype PKCS12 \
 
 # 4. Vectors computed by the JDK alone.
 java conformance/java/GenMpcVectors.java "$OUT" "$PW"
+
+# OpenSSL writes 0600; these are throw-away test keys meant to be committed.
+chmod 644 "$OUT"/*

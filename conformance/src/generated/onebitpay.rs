@@ -7,8 +7,10 @@ use ::paysmith_onebitpay_client::{Client, SignedRequest};
 use ::paysmith_onebitpay_models::*;
 use ::proptest::prelude::*;
 use ::proptest::strategy::{BoxedStrategy, Union};
+
 /// The API id.
 pub const API: &str = "onebitpay";
+
 /// Every model, by name.
 pub const MODELS: &[&str] = &[
     "RateRequest",
@@ -23,6 +25,7 @@ pub const MODELS: &[&str] = &[
     "ApproveRequest",
     "CollectRequest",
 ];
+
 /// Every endpoint, by id.
 pub const ENDPOINTS: &[&str] = &[
     "get_rate",
@@ -31,11 +34,9 @@ pub const ENDPOINTS: &[&str] = &[
     "approve",
     "collect_funds",
 ];
+
 /// Parses `json` into the named model and serialises it back.
-pub fn roundtrip(
-    model: &str,
-    json: &str,
-) -> ::core::result::Result<::serde_json::Value, ::std::string::String> {
+pub fn roundtrip(model: &str, json: &str) -> Result<::serde_json::Value, String> {
     match model {
         "RateRequest" => crate::roundtrip_as::<RateRequest>(json),
         "Rate" => crate::roundtrip_as::<Rate>(json),
@@ -51,18 +52,20 @@ pub fn roundtrip(
         other => Err(format!("unknown model `{other}`")),
     }
 }
+
 /// Builds the signed request of `endpoint` from its request model as JSON.
 pub fn build(
     client: &Client,
     endpoint: &str,
     request: &::serde_json::Value,
-) -> ::core::result::Result<SignedRequest, ::std::string::String> {
+) -> Result<SignedRequest, String> {
     match endpoint {
         "get_rate" => {
             let request: RateRequest =
                 ::serde_json::from_value(request.clone()).map_err(|e| e.to_string())?;
             client.build_get_rate(&request).map_err(|e| e.to_string())
         }
+
         "create_order" => {
             let request: CreateOrderRequest =
                 ::serde_json::from_value(request.clone()).map_err(|e| e.to_string())?;
@@ -70,6 +73,7 @@ pub fn build(
                 .build_create_order(&request)
                 .map_err(|e| e.to_string())
         }
+
         "pending_signatures" => {
             let request: PendingListRequest =
                 ::serde_json::from_value(request.clone()).map_err(|e| e.to_string())?;
@@ -77,11 +81,13 @@ pub fn build(
                 .build_pending_signatures(&request)
                 .map_err(|e| e.to_string())
         }
+
         "approve" => {
             let request: ApproveRequest =
                 ::serde_json::from_value(request.clone()).map_err(|e| e.to_string())?;
             client.build_approve(&request).map_err(|e| e.to_string())
         }
+
         "collect_funds" => {
             let request: CollectRequest =
                 ::serde_json::from_value(request.clone()).map_err(|e| e.to_string())?;
@@ -89,9 +95,11 @@ pub fn build(
                 .build_collect_funds(&request)
                 .map_err(|e| e.to_string())
         }
+
         other => Err(format!("unknown endpoint `{other}`")),
     }
 }
+
 /// Any model instance, as (model name, JSON).
 pub fn any_model() -> BoxedStrategy<(&'static str, ::serde_json::Value)> {
     Union::new(vec![
@@ -181,6 +189,7 @@ pub fn any_model() -> BoxedStrategy<(&'static str, ::serde_json::Value)> {
     ])
     .boxed()
 }
+
 /// Any endpoint with any request, as (endpoint id, request JSON).
 pub fn any_request() -> BoxedStrategy<(&'static str, ::serde_json::Value)> {
     Union::new(vec![
@@ -227,6 +236,7 @@ pub fn any_request() -> BoxedStrategy<(&'static str, ::serde_json::Value)> {
     ])
     .boxed()
 }
+
 /// A strategy per enum and model.
 pub mod strategies {
     use super::*;
@@ -235,6 +245,7 @@ pub mod strategies {
             .prop_map(|i| Lang::KNOWN[i].clone())
             .boxed()
     }
+
     pub fn order_status() -> BoxedStrategy<OrderStatus> {
         prop_oneof![
             (0..OrderStatus::KNOWN.len()).prop_map(|i| OrderStatus::KNOWN[i].clone()),
@@ -242,6 +253,7 @@ pub mod strategies {
         ]
         .boxed()
     }
+
     pub fn order_type() -> BoxedStrategy<OrderType> {
         prop_oneof![
             (0..OrderType::KNOWN.len()).prop_map(|i| OrderType::KNOWN[i].clone()),
@@ -249,26 +261,31 @@ pub mod strategies {
         ]
         .boxed()
     }
+
     pub fn pay_way() -> BoxedStrategy<PayWay> {
         (0..PayWay::KNOWN.len())
             .prop_map(|i| PayWay::KNOWN[i].clone())
             .boxed()
     }
+
     pub fn id_card_type() -> BoxedStrategy<IdCardType> {
         (0..IdCardType::KNOWN.len())
             .prop_map(|i| IdCardType::KNOWN[i].clone())
             .boxed()
     }
+
     pub fn sign_status() -> BoxedStrategy<SignStatus> {
         (0..SignStatus::KNOWN.len())
             .prop_map(|i| SignStatus::KNOWN[i].clone())
             .boxed()
     }
+
     pub fn is_main() -> BoxedStrategy<IsMain> {
         (0..IsMain::KNOWN.len())
             .prop_map(|i| IsMain::KNOWN[i].clone())
             .boxed()
     }
+
     pub fn rate_request() -> BoxedStrategy<RateRequest> {
         (("\\PC{0,16}".boxed(), "\\PC{0,16}".boxed()),)
             .prop_map(|((crypto_currency, legal_currency),)| RateRequest {
@@ -277,6 +294,7 @@ pub mod strategies {
             })
             .boxed()
     }
+
     pub fn rate() -> BoxedStrategy<Rate> {
         ((
             (any::<i64>(), 0u32..=12)
@@ -292,6 +310,7 @@ pub mod strategies {
             })
             .boxed()
     }
+
     pub fn create_order_request() -> BoxedStrategy<CreateOrderRequest> {
         (
             (
@@ -369,6 +388,7 @@ pub mod strategies {
             )
             .boxed()
     }
+
     pub fn create_order_response() -> BoxedStrategy<CreateOrderResponse> {
         ((
             "\\PC{0,16}".boxed(),
@@ -382,6 +402,7 @@ pub mod strategies {
             })
             .boxed()
     }
+
     pub fn order_callback() -> BoxedStrategy<OrderCallback> {
         ((
             order_status(),
@@ -407,11 +428,13 @@ pub mod strategies {
             )
             .boxed()
     }
+
     pub fn code_message() -> BoxedStrategy<CodeMessage> {
         ((any::<i64>().boxed(), "\\PC{0,16}".boxed()),)
             .prop_map(|((code, message),)| CodeMessage { code, message })
             .boxed()
     }
+
     pub fn pending_list_request() -> BoxedStrategy<PendingListRequest> {
         ((any::<i64>().boxed(), any::<i64>().boxed()),)
             .prop_map(|((page_num, page_size),)| PendingListRequest {
@@ -420,6 +443,7 @@ pub mod strategies {
             })
             .boxed()
     }
+
     pub fn pending_page() -> BoxedStrategy<PendingPage> {
         ((
             any::<i64>().boxed(),
@@ -428,6 +452,7 @@ pub mod strategies {
             .prop_map(|((total, list),)| PendingPage { total, list })
             .boxed()
     }
+
     pub fn pending_signature() -> BoxedStrategy<PendingSignature> {
         ((
             any::<i64>().boxed(),
@@ -449,6 +474,7 @@ pub mod strategies {
             )
             .boxed()
     }
+
     pub fn approve_request() -> BoxedStrategy<ApproveRequest> {
         ((
             any::<i64>().boxed(),
@@ -477,6 +503,7 @@ pub mod strategies {
             )
             .boxed()
     }
+
     pub fn collect_request() -> BoxedStrategy<CollectRequest> {
         ((is_main(), "\\PC{0,16}".boxed()),)
             .prop_map(|((is_main, data),)| CollectRequest { is_main, data })

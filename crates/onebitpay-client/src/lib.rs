@@ -12,8 +12,10 @@ pub use ::paysmith_runtime::{
     Clock, Error, ErrorKind, FixedClock, FixedNonce, NonceSource, RandomNonce, SignedRequest,
     SystemClock, Transport,
 };
+
 pub use ::paysmith_types::Secret;
 use models::*;
+
 /// Where requests go.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Environment {
@@ -22,8 +24,9 @@ pub enum Environment {
     /// `https://sandbox.1bitpay.io` (section "General Info / Sandbox Url").
     Sandbox,
     /// Any other base URL, such as a local sandbox (no trailing slash).
-    Custom(::std::string::String),
+    Custom(String),
 }
+
 impl Environment {
     pub fn base_url(&self) -> &str {
         match self {
@@ -33,16 +36,18 @@ impl Environment {
         }
     }
 }
+
 /// What the merchant is given by the provider. `Debug` never shows secrets.
 #[derive(Clone)]
 pub struct Credentials {
     /// Merchant API key, sent in the `ApiKey` header.
-    pub api_key: ::std::string::String,
+    pub api_key: String,
     /// Merchant API secret, appended to the string to sign; never sent.
     pub api_secret: ::paysmith_types::Secret,
     /// Merchant id (Merchant System, System Settings), sent in the `MerchantNo` header; also part of the key shard's password.
-    pub merchant_no: ::std::string::String,
+    pub merchant_no: String,
 }
+
 impl ::core::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("Credentials")
@@ -52,6 +57,7 @@ impl ::core::fmt::Debug for Credentials {
             .finish()
     }
 }
+
 /// The response envelope every endpoint answers with.
 pub const ENVELOPE: ::paysmith_runtime::envelope::EnvelopeShape =
     ::paysmith_runtime::envelope::EnvelopeShape {
@@ -60,14 +66,16 @@ pub const ENVELOPE: ::paysmith_runtime::envelope::EnvelopeShape =
         data_field: "data",
         success_code: 200i64,
     };
+
 /// A client for one merchant account.
 #[derive(Clone)]
 pub struct Client {
     transport: Transport,
     credentials: Credentials,
     lang: Lang,
-    key_shard: ::core::option::Option<::std::sync::Arc<::paysmith_types::sign::ShardKey>>,
+    key_shard: Option<::std::sync::Arc<::paysmith_types::sign::ShardKey>>,
 }
+
 impl ::core::fmt::Debug for Client {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("Client")
@@ -76,35 +84,38 @@ impl ::core::fmt::Debug for Client {
             .finish_non_exhaustive()
     }
 }
+
 impl Client {
     /// A client on `environment` with the system clock and random nonces.
     pub fn new(environment: Environment, credentials: Credentials) -> Self {
         Self::with_transport(Transport::new(environment.base_url()), credentials)
     }
+
     /// A client on a configured transport (HTTP client, clock, nonce source).
     pub fn with_transport(transport: Transport, credentials: Credentials) -> Self {
         Client {
             transport,
             credentials,
             lang: Lang::from_wire("en").expect("validated default"),
-            key_shard: ::core::option::Option::None,
+            key_shard: None,
         }
     }
+
     /// Response language, sent in the `Lang` header. Default: `en`.
     pub fn with_lang(mut self, lang: Lang) -> Self {
         self.lang = lang;
         self
     }
+
     /// Uses an already loaded key shard for the co-signer endpoints.
     pub fn with_key_shard(mut self, shard: ::paysmith_types::sign::ShardKey) -> Self {
-        self.key_shard = ::core::option::Option::Some(::std::sync::Arc::new(shard));
+        self.key_shard = Some(::std::sync::Arc::new(shard));
         self
     }
+
     /// Loads the PKCS#12 key shard (a `.pfx` file's bytes) with the password the `onebitpay-mpc-rsa` scheme derives from the credentials.
-    pub fn load_key_shard(self, pfx: &[u8]) -> ::core::result::Result<Self, Error> {
-        let fail = |message: ::std::string::String| {
-            Error::new("load_key_shard", ErrorKind::Build(message))
-        };
+    pub fn load_key_shard(self, pfx: &[u8]) -> Result<Self, Error> {
+        let fail = |message: String| Error::new("load_key_shard", ErrorKind::Build(message));
         let password = schemes::ONEBITPAY_MPC_RSA
             .password_for(&[
                 ("api_key", self.credentials.api_key.as_str()),
@@ -115,22 +126,22 @@ impl Client {
             ::paysmith_types::sign::load_shard(pfx, &password).map_err(|e| fail(e.to_string()))?;
         Ok(self.with_key_shard(shard))
     }
+
     pub fn transport(&self) -> &Transport {
         &self.transport
     }
+
     /// Latest buy and sell rates of a currency pair.
     ///
     /// `POST /api/otc/rate` (section "Get Rate").
-    pub async fn get_rate(&self, request: &RateRequest) -> ::core::result::Result<Rate, Error> {
+    pub async fn get_rate(&self, request: &RateRequest) -> Result<Rate, Error> {
         let signed = self.build_get_rate(request)?;
         let response = self.transport.send("get_rate", signed).await?;
         ::paysmith_runtime::envelope::decode_required("get_rate", "Rate", &ENVELOPE, response)
     }
+
     /// Builds and signs the `get_rate` request without sending it: the exact bytes [`Client::get_rate`] sends.
-    pub fn build_get_rate(
-        &self,
-        request: &RateRequest,
-    ) -> ::core::result::Result<SignedRequest, Error> {
+    pub fn build_get_rate(&self, request: &RateRequest) -> Result<SignedRequest, Error> {
         let body = ::serde_json::to_value(request)
             .map_err(|e| Error::new("get_rate", ErrorKind::Build(e.to_string())))?;
         ::paysmith_runtime::header_params::build_json_request(
@@ -144,6 +155,7 @@ impl Client {
             &body,
         )
     }
+
     /// Creates a C2C order and returns its cash register URL.
     ///
     /// `POST /api/otc/create` (section "Create Order").
@@ -152,7 +164,7 @@ impl Client {
     pub async fn create_order(
         &self,
         request: &CreateOrderRequest,
-    ) -> ::core::result::Result<CreateOrderResponse, Error> {
+    ) -> Result<CreateOrderResponse, Error> {
         let signed = self.build_create_order(request)?;
         let response = self.transport.send("create_order", signed).await?;
         ::paysmith_runtime::envelope::decode_required(
@@ -162,11 +174,9 @@ impl Client {
             response,
         )
     }
+
     /// Builds and signs the `create_order` request without sending it: the exact bytes [`Client::create_order`] sends.
-    pub fn build_create_order(
-        &self,
-        request: &CreateOrderRequest,
-    ) -> ::core::result::Result<SignedRequest, Error> {
+    pub fn build_create_order(&self, request: &CreateOrderRequest) -> Result<SignedRequest, Error> {
         let body = ::serde_json::to_value(request)
             .map_err(|e| Error::new("create_order", ErrorKind::Build(e.to_string())))?;
         ::paysmith_runtime::header_params::build_json_request(
@@ -180,13 +190,14 @@ impl Client {
             &body,
         )
     }
+
     /// One page of transactions waiting for the co-signer (poll every 2 minutes).
     ///
     /// `POST /api/transaction/pending` (section "Get list of pending signatures").
     pub async fn pending_signatures(
         &self,
         request: &PendingListRequest,
-    ) -> ::core::result::Result<PendingPage, Error> {
+    ) -> Result<PendingPage, Error> {
         let signed = self.build_pending_signatures(request)?;
         let response = self.transport.send("pending_signatures", signed).await?;
         ::paysmith_runtime::envelope::decode_required(
@@ -196,11 +207,12 @@ impl Client {
             response,
         )
     }
+
     /// Builds and signs the `pending_signatures` request without sending it: the exact bytes [`Client::pending_signatures`] sends.
     pub fn build_pending_signatures(
         &self,
         request: &PendingListRequest,
-    ) -> ::core::result::Result<SignedRequest, Error> {
+    ) -> Result<SignedRequest, Error> {
         let body = ::serde_json::to_value(request)
             .map_err(|e| Error::new("pending_signatures", ErrorKind::Build(e.to_string())))?;
         ::paysmith_runtime::header_params::build_json_request(
@@ -214,12 +226,13 @@ impl Client {
             &body,
         )
     }
+
     /// Approves or rejects a pending signature with the key shard.
     ///
     /// `POST /api/transaction/approve` (section "Sign").
     ///
     /// Moves money: never retried automatically. On a transport error, check the state before calling again.
-    pub async fn approve(&self, request: &ApproveRequest) -> ::core::result::Result<(), Error> {
+    pub async fn approve(&self, request: &ApproveRequest) -> Result<(), Error> {
         let signed = self.build_approve(request)?;
         let response = self.transport.send("approve", signed).await?;
         ::paysmith_runtime::envelope::decode::<::serde_json::Value>(
@@ -227,11 +240,9 @@ impl Client {
         )
         .map(|_| ())
     }
+
     /// Builds and signs the `approve` request without sending it: the exact bytes [`Client::approve`] sends.
-    pub fn build_approve(
-        &self,
-        request: &ApproveRequest,
-    ) -> ::core::result::Result<SignedRequest, Error> {
+    pub fn build_approve(&self, request: &ApproveRequest) -> Result<SignedRequest, Error> {
         let mut body = ::serde_json::to_value(request)
             .map_err(|e| Error::new("approve", ErrorKind::Build(e.to_string())))?;
         let shard = self.key_shard.as_deref().ok_or_else(|| {
@@ -261,15 +272,13 @@ impl Client {
             &body,
         )
     }
+
     /// Collects funds (call every 5 minutes).
     ///
     /// `POST /api/transaction/assets/collect` (section "Fund collection").
     ///
     /// Moves money: never retried automatically. On a transport error, check the state before calling again.
-    pub async fn collect_funds(
-        &self,
-        request: &CollectRequest,
-    ) -> ::core::result::Result<(), Error> {
+    pub async fn collect_funds(&self, request: &CollectRequest) -> Result<(), Error> {
         let signed = self.build_collect_funds(request)?;
         let response = self.transport.send("collect_funds", signed).await?;
         ::paysmith_runtime::envelope::decode::<::serde_json::Value>(
@@ -280,11 +289,9 @@ impl Client {
         )
         .map(|_| ())
     }
+
     /// Builds and signs the `collect_funds` request without sending it: the exact bytes [`Client::collect_funds`] sends.
-    pub fn build_collect_funds(
-        &self,
-        request: &CollectRequest,
-    ) -> ::core::result::Result<SignedRequest, Error> {
+    pub fn build_collect_funds(&self, request: &CollectRequest) -> Result<SignedRequest, Error> {
         let mut body = ::serde_json::to_value(request)
             .map_err(|e| Error::new("collect_funds", ErrorKind::Build(e.to_string())))?;
         let shard = self.key_shard.as_deref().ok_or_else(|| {
@@ -315,24 +322,28 @@ impl Client {
         )
     }
 }
+
 impl ::paysmith_types::sign::binding::ParamSource for Client {
-    fn credential(&self, name: &str) -> ::core::option::Option<&str> {
+    fn credential(&self, name: &str) -> Option<&str> {
         match name {
-            "api_key" => ::core::option::Option::Some(self.credentials.api_key.as_str()),
-            "api_secret" => ::core::option::Option::Some(self.credentials.api_secret.expose()),
-            "merchant_no" => ::core::option::Option::Some(self.credentials.merchant_no.as_str()),
-            _ => ::core::option::Option::None,
+            "api_key" => Some(self.credentials.api_key.as_str()),
+            "api_secret" => Some(self.credentials.api_secret.expose()),
+            "merchant_no" => Some(self.credentials.merchant_no.as_str()),
+            _ => None,
         }
     }
-    fn setting(&self, name: &str) -> ::core::option::Option<&str> {
+
+    fn setting(&self, name: &str) -> Option<&str> {
         match name {
-            "lang" => ::core::option::Option::Some(self.lang.as_str()),
-            _ => ::core::option::Option::None,
+            "lang" => Some(self.lang.as_str()),
+            _ => None,
         }
     }
-    fn nonce(&self, length: usize) -> ::std::string::String {
+
+    fn nonce(&self, length: usize) -> String {
         self.transport.nonce(length)
     }
+
     fn now_millis(&self) -> u64 {
         self.transport.now_millis()
     }

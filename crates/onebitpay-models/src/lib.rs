@@ -9,6 +9,7 @@
 //! Written from `001_cc5ec75f2229014b.txt`. Models only: no HTTP stack. Amounts are [`Decimal`], read exactly from JSON strings or numbers.
 pub use ::paysmith_types::callback::CallbackError;
 pub use ::paysmith_types::{Decimal, Secret};
+
 /// Signing schemes of this API, as the spec defines them.
 pub mod schemes {
     /// `onebitpay-md5`: 1BitPay request signature (MD5 over sorted parameters)
@@ -25,6 +26,7 @@ pub mod schemes {
             digest: ::paysmith_types::sign::DigestAlgorithm::Md5,
             output: ::paysmith_types::sign::OutputEncoding::HexLower,
         };
+
     /// How `onebitpay-md5` attaches to an HTTP request.
     pub const ONEBITPAY_MD5_HTTP: ::paysmith_types::sign::binding::HeaderParamsBinding =
         ::paysmith_types::sign::binding::HeaderParamsBinding {
@@ -65,6 +67,7 @@ pub mod schemes {
             signature_header: ::std::borrow::Cow::Borrowed("Sign"),
             secret_credential: ::std::borrow::Cow::Borrowed("api_secret"),
         };
+
     /// `onebitpay-mpc-rsa`: 1BitPay MPC co-signer signature (RSA private-key encryption)
     ///
     /// The `data` field of approve and fund-collection requests: the JSON string of the signed object, UTF-8 encoded, "encrypted" with the RSA private key of the PKCS#12 key shard (Java `Cipher.getInstance("RSA")`, `ENCRYPT_MODE`, private key, that is PKCS#1 v1.5 block type 1 padding without a DigestInfo), then base64. The shard's password is "1bitpay" followed by the merchant id.
@@ -74,6 +77,7 @@ pub mod schemes {
             password_template: ::std::borrow::Cow::Borrowed("1bitpay{merchant_no}"),
         };
 }
+
 /// Language of responses.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Public Parameters".
@@ -84,6 +88,7 @@ pub enum Lang {
     /// Chinese
     Zh,
 }
+
 impl Lang {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::En, Self::Zh];
@@ -94,37 +99,37 @@ impl Lang {
             Self::Zh => "zh",
         }
     }
+
     /// The variant for a wire value, or `None` for a value this enum does not have.
-    pub fn from_wire(value: &str) -> ::core::option::Option<Self> {
+    pub fn from_wire(value: &str) -> Option<Self> {
         match value {
-            "en" => ::core::option::Option::Some(Self::En),
-            "zh" => ::core::option::Option::Some(Self::Zh),
-            _ => ::core::option::Option::None,
+            "en" => Some(Self::En),
+            "zh" => Some(Self::Zh),
+            _ => None,
         }
     }
 }
+
 impl ::core::fmt::Display for Lang {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for Lang {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::core::result::Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for Lang {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::core::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
         Self::from_wire(&value)
             .ok_or_else(|| ::paysmith_types::code::unknown_code("Lang", &value, "en, zh"))
     }
 }
+
 /// Order status reported by the order callback.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Order Callback".
@@ -157,6 +162,7 @@ pub enum OrderStatus {
     /// A code this version does not know, kept as received.
     Unknown(i64),
 }
+
 impl OrderStatus {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[
@@ -191,6 +197,7 @@ impl OrderStatus {
             Self::Unknown(code) => code,
         }
     }
+
     /// The variant for a wire code; unknown codes are kept in `Unknown`.
     pub const fn from_code(code: i64) -> Self {
         match code {
@@ -210,27 +217,26 @@ impl OrderStatus {
         }
     }
 }
+
 impl ::core::fmt::Display for OrderStatus {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Display::fmt(&self.code(), f)
     }
 }
+
 impl ::serde::Serialize for OrderStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::core::result::Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.code())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for OrderStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::core::result::Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let code = ::paysmith_types::code::deserialize_integer_code(deserializer)?;
         Ok(Self::from_code(code))
     }
 }
+
 /// Whether the user buys or sells.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Create Order".
@@ -243,6 +249,7 @@ pub enum OrderType {
     /// A code this version does not know, kept as received.
     Unknown(i64),
 }
+
 impl OrderType {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::Buy, Self::Sell];
@@ -254,6 +261,7 @@ impl OrderType {
             Self::Unknown(code) => code,
         }
     }
+
     /// The variant for a wire code; unknown codes are kept in `Unknown`.
     pub const fn from_code(code: i64) -> Self {
         match code {
@@ -263,27 +271,26 @@ impl OrderType {
         }
     }
 }
+
 impl ::core::fmt::Display for OrderType {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Display::fmt(&self.code(), f)
     }
 }
+
 impl ::serde::Serialize for OrderType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::core::result::Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.code())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for OrderType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::core::result::Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let code = ::paysmith_types::code::deserialize_integer_code(deserializer)?;
         Ok(Self::from_code(code))
     }
 }
+
 /// Payment method; sell orders support only bank cards.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Create Order".
@@ -296,6 +303,7 @@ pub enum PayWay {
     /// WeChat payment
     WechatPay,
 }
+
 impl PayWay {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::BankCard, Self::Alipay, Self::WechatPay];
@@ -307,38 +315,38 @@ impl PayWay {
             Self::WechatPay => 3,
         }
     }
+
     /// The variant for a wire code, or `None` for a code this enum does not have.
-    pub const fn from_code(code: i64) -> ::core::option::Option<Self> {
+    pub const fn from_code(code: i64) -> Option<Self> {
         match code {
-            1 => ::core::option::Option::Some(Self::BankCard),
-            2 => ::core::option::Option::Some(Self::Alipay),
-            3 => ::core::option::Option::Some(Self::WechatPay),
-            _ => ::core::option::Option::None,
+            1 => Some(Self::BankCard),
+            2 => Some(Self::Alipay),
+            3 => Some(Self::WechatPay),
+            _ => None,
         }
     }
 }
+
 impl ::core::fmt::Display for PayWay {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Display::fmt(&self.code(), f)
     }
 }
+
 impl ::serde::Serialize for PayWay {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::core::result::Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.code())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for PayWay {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::core::result::Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let code = ::paysmith_types::code::deserialize_integer_code(deserializer)?;
         Self::from_code(code)
             .ok_or_else(|| ::paysmith_types::code::unknown_code("PayWay", code, "1, 2, 3"))
     }
 }
+
 /// Type of the user's identity document.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Create Order".
@@ -349,6 +357,7 @@ pub enum IdCardType {
     /// Passport
     Passport,
 }
+
 impl IdCardType {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::IdCard, Self::Passport];
@@ -359,37 +368,37 @@ impl IdCardType {
             Self::Passport => 2,
         }
     }
+
     /// The variant for a wire code, or `None` for a code this enum does not have.
-    pub const fn from_code(code: i64) -> ::core::option::Option<Self> {
+    pub const fn from_code(code: i64) -> Option<Self> {
         match code {
-            1 => ::core::option::Option::Some(Self::IdCard),
-            2 => ::core::option::Option::Some(Self::Passport),
-            _ => ::core::option::Option::None,
+            1 => Some(Self::IdCard),
+            2 => Some(Self::Passport),
+            _ => None,
         }
     }
 }
+
 impl ::core::fmt::Display for IdCardType {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Display::fmt(&self.code(), f)
     }
 }
+
 impl ::serde::Serialize for IdCardType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::core::result::Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.code())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for IdCardType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::core::result::Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let code = ::paysmith_types::code::deserialize_integer_code(deserializer)?;
         Self::from_code(code)
             .ok_or_else(|| ::paysmith_types::code::unknown_code("IdCardType", code, "1, 2"))
     }
 }
+
 /// Co-signer decision on a pending signature.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Sign".
@@ -400,6 +409,7 @@ pub enum SignStatus {
     /// Rejected
     Rejected,
 }
+
 impl SignStatus {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::Approved, Self::Rejected];
@@ -410,37 +420,37 @@ impl SignStatus {
             Self::Rejected => 2,
         }
     }
+
     /// The variant for a wire code, or `None` for a code this enum does not have.
-    pub const fn from_code(code: i64) -> ::core::option::Option<Self> {
+    pub const fn from_code(code: i64) -> Option<Self> {
         match code {
-            1 => ::core::option::Option::Some(Self::Approved),
-            2 => ::core::option::Option::Some(Self::Rejected),
-            _ => ::core::option::Option::None,
+            1 => Some(Self::Approved),
+            2 => Some(Self::Rejected),
+            _ => None,
         }
     }
 }
+
 impl ::core::fmt::Display for SignStatus {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Display::fmt(&self.code(), f)
     }
 }
+
 impl ::serde::Serialize for SignStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::core::result::Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.code())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for SignStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::core::result::Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let code = ::paysmith_types::code::deserialize_integer_code(deserializer)?;
         Self::from_code(code)
             .ok_or_else(|| ::paysmith_types::code::unknown_code("SignStatus", code, "1, 2"))
     }
 }
+
 /// Whether the collection is of the main chain currency.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Fund collection".
@@ -451,6 +461,7 @@ pub enum IsMain {
     /// Not the main chain currency
     NotMain,
 }
+
 impl IsMain {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::Main, Self::NotMain];
@@ -461,37 +472,37 @@ impl IsMain {
             Self::NotMain => 0,
         }
     }
+
     /// The variant for a wire code, or `None` for a code this enum does not have.
-    pub const fn from_code(code: i64) -> ::core::option::Option<Self> {
+    pub const fn from_code(code: i64) -> Option<Self> {
         match code {
-            1 => ::core::option::Option::Some(Self::Main),
-            0 => ::core::option::Option::Some(Self::NotMain),
-            _ => ::core::option::Option::None,
+            1 => Some(Self::Main),
+            0 => Some(Self::NotMain),
+            _ => None,
         }
     }
 }
+
 impl ::core::fmt::Display for IsMain {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Display::fmt(&self.code(), f)
     }
 }
+
 impl ::serde::Serialize for IsMain {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::core::result::Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.code())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for IsMain {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::core::result::Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let code = ::paysmith_types::code::deserialize_integer_code(deserializer)?;
         Self::from_code(code)
             .ok_or_else(|| ::paysmith_types::code::unknown_code("IsMain", code, "1, 0"))
     }
 }
+
 /// Currencies to quote.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Get Rate".
@@ -502,11 +513,12 @@ impl<'de> ::serde::Deserialize<'de> for IsMain {
 pub struct RateRequest {
     /// Transaction currency
     #[serde(rename = "cryptoCurrency")]
-    pub crypto_currency: ::std::string::String,
+    pub crypto_currency: String,
     /// Payment currency
     #[serde(rename = "legalCurrency")]
-    pub legal_currency: ::std::string::String,
+    pub legal_currency: String,
 }
+
 /// Latest C2C rates.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Get Rate".
@@ -521,6 +533,7 @@ pub struct Rate {
     #[serde(rename = "sellRate")]
     pub sell_rate: ::paysmith_types::Decimal,
 }
+
 /// A C2C buy or sell order.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Create Order".
@@ -531,34 +544,34 @@ pub struct Rate {
 pub struct CreateOrderRequest {
     /// User name
     #[serde(rename = "userName")]
-    pub user_name: ::std::string::String,
+    pub user_name: String,
     /// User phone area code
     #[serde(rename = "areaCode")]
-    pub area_code: ::std::string::String,
+    pub area_code: String,
     /// User phone number
     #[serde(rename = "phone")]
-    pub phone: ::std::string::String,
+    pub phone: String,
     /// Synchronous callback address
     #[serde(rename = "syncUrl", default, skip_serializing_if = "Option::is_none")]
-    pub sync_url: ::core::option::Option<::std::string::String>,
+    pub sync_url: Option<String>,
     /// Asynchronous callback address (receives the order callback)
     #[serde(rename = "asyncUrl", default, skip_serializing_if = "Option::is_none")]
-    pub async_url: ::core::option::Option<::std::string::String>,
+    pub async_url: Option<String>,
     /// Buy or sell quantity
     #[serde(rename = "cryptoAmount")]
     pub crypto_amount: ::paysmith_types::Decimal,
     /// Transaction currency
     #[serde(rename = "cryptoCurrency")]
-    pub crypto_currency: ::std::string::String,
+    pub crypto_currency: String,
     /// Payment currency
     #[serde(rename = "legalCurrency")]
-    pub legal_currency: ::std::string::String,
+    pub legal_currency: String,
     /// Type of certificate
     #[serde(rename = "idCardType")]
     pub id_card_type: IdCardType,
     /// ID number
     #[serde(rename = "idCard")]
-    pub id_card: ::std::string::String,
+    pub id_card: String,
     /// KYC level; currently level 2 passes
     #[serde(rename = "kyc")]
     pub kyc: i64,
@@ -570,10 +583,10 @@ pub struct CreateOrderRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub merchant_no: ::core::option::Option<::std::string::String>,
+    pub merchant_no: Option<String>,
     /// Merchant order number
     #[serde(rename = "merchantOrderNo")]
-    pub merchant_order_no: ::std::string::String,
+    pub merchant_order_no: String,
     /// Order type
     #[serde(rename = "orderType")]
     pub order_type: OrderType,
@@ -582,25 +595,26 @@ pub struct CreateOrderRequest {
     pub pay_way: PayWay,
     /// Bank of the user's receiving account; required for sell orders
     #[serde(rename = "bank", default, skip_serializing_if = "Option::is_none")]
-    pub bank: ::core::option::Option<::std::string::String>,
+    pub bank: Option<String>,
     /// The user's receiving account; required for sell orders
     #[serde(
         rename = "bankAccount",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub bank_account: ::core::option::Option<::std::string::String>,
+    pub bank_account: Option<String>,
     /// Branch of the user's receiving account
     #[serde(
         rename = "bankBranch",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub bank_branch: ::core::option::Option<::std::string::String>,
+    pub bank_branch: Option<String>,
     /// Cash register display type: true mobile, false PC
     #[serde(rename = "h5")]
     pub h5: bool,
 }
+
 /// The created order and its cash register.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Create Order".
@@ -610,14 +624,15 @@ pub struct CreateOrderRequest {
 pub struct CreateOrderResponse {
     /// Cash register address
     #[serde(rename = "url")]
-    pub url: ::std::string::String,
+    pub url: String,
     /// Whether the order is new
     #[serde(rename = "isNew")]
     pub is_new: bool,
     /// 1BitPay order number
     #[serde(rename = "orderNo")]
-    pub order_no: ::std::string::String,
+    pub order_no: String,
 }
+
 /// Order status notification POSTed to the order's `asyncUrl`.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Order Callback".
@@ -636,17 +651,18 @@ pub struct OrderCallback {
     pub deal_amount: ::paysmith_types::Decimal,
     /// Merchant order number
     #[serde(rename = "merchantOrderNo")]
-    pub merchant_order_no: ::std::string::String,
+    pub merchant_order_no: String,
     /// 1BitPay order number
     #[serde(rename = "orderNo")]
-    pub order_no: ::std::string::String,
+    pub order_no: String,
     /// Order type
     #[serde(rename = "orderType")]
     pub order_type: OrderType,
     /// MD5 signature of the other fields
     #[serde(rename = "signature")]
-    pub signature: ::std::string::String,
+    pub signature: String,
 }
+
 /// A bare `{code, message}` answer, without data.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Public Response".
@@ -660,8 +676,9 @@ pub struct CodeMessage {
     pub code: i64,
     /// Result message
     #[serde(rename = "message")]
-    pub message: ::std::string::String,
+    pub message: String,
 }
+
 /// A page of the pending-signature list.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Get list of pending signatures".
@@ -677,6 +694,7 @@ pub struct PendingListRequest {
     #[serde(rename = "pageSize")]
     pub page_size: i64,
 }
+
 /// One page of transactions waiting for the co-signer.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Get list of pending signatures".
@@ -689,8 +707,9 @@ pub struct PendingPage {
     pub total: i64,
     /// Pending signature list
     #[serde(rename = "list")]
-    pub list: ::std::vec::Vec<PendingSignature>,
+    pub list: Vec<PendingSignature>,
 }
+
 /// A transaction waiting for the co-signer's decision.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Get list of pending signatures".
@@ -703,17 +722,18 @@ pub struct PendingSignature {
     pub id: i64,
     /// From address
     #[serde(rename = "fromAddress")]
-    pub from_address: ::std::string::String,
+    pub from_address: String,
     /// To address
     #[serde(rename = "toAddress")]
-    pub to_address: ::std::string::String,
+    pub to_address: String,
     /// Amount of the transaction
     #[serde(rename = "amount")]
     pub amount: ::paysmith_types::Decimal,
     /// Chain id
     #[serde(rename = "chainId")]
-    pub chain_id: ::std::string::String,
+    pub chain_id: String,
 }
+
 /// Approves or rejects a pending signature.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Sign".
@@ -727,23 +747,24 @@ pub struct ApproveRequest {
     pub id: i64,
     /// Transfer-out address (the list's fromAddress)
     #[serde(rename = "from", default, skip_serializing_if = "Option::is_none")]
-    pub from_address: ::core::option::Option<::std::string::String>,
+    pub from_address: Option<String>,
     /// Transfer address (the list's toAddress)
     #[serde(rename = "to", default, skip_serializing_if = "Option::is_none")]
-    pub to_address: ::core::option::Option<::std::string::String>,
+    pub to_address: Option<String>,
     /// Transfer amount (the list's amount)
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
-    pub value: ::core::option::Option<::paysmith_types::Decimal>,
+    pub value: Option<::paysmith_types::Decimal>,
     /// Chain id
     #[serde(rename = "chainId", default, skip_serializing_if = "Option::is_none")]
-    pub chain_id: ::core::option::Option<::std::string::String>,
+    pub chain_id: Option<String>,
     /// Sign status
     #[serde(rename = "status")]
     pub status: SignStatus,
     /// Co-signer signature; the client computes it over id, from, to, value, chainId and status
     #[serde(rename = "data")]
-    pub data: ::std::string::String,
+    pub data: String,
 }
+
 /// Collects funds.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Fund collection".
@@ -757,8 +778,9 @@ pub struct CollectRequest {
     pub is_main: IsMain,
     /// Co-signer signature; the client computes it over isMain
     #[serde(rename = "data")]
-    pub data: ::std::string::String,
+    pub data: String,
 }
+
 impl OrderCallback {
     /// Verifies the `signature` signature over the raw body with the `api_secret` credential, then parses it.
     ///
@@ -768,7 +790,7 @@ impl OrderCallback {
     pub fn verify_and_parse(
         body: &[u8],
         secret: &::paysmith_types::Secret,
-    ) -> ::core::result::Result<Self, CallbackError> {
+    ) -> Result<Self, CallbackError> {
         ::paysmith_types::callback::verify_then_parse(
             &schemes::ONEBITPAY_MD5,
             secret,
@@ -776,16 +798,18 @@ impl OrderCallback {
             "signature",
         )
     }
+
     /// Parses the body WITHOUT checking its signature; only for bodies verified elsewhere.
-    pub fn parse_unverified(body: &[u8]) -> ::core::result::Result<Self, CallbackError> {
+    pub fn parse_unverified(body: &[u8]) -> Result<Self, CallbackError> {
         ::paysmith_types::callback::parse_unverified(body)
     }
+
     /// The JSON body the provider would send for this payload, signed with
     /// `secret` (for tests of your own callback handler).
     pub fn to_signed_json(
         &self,
         secret: &::paysmith_types::Secret,
-    ) -> ::core::result::Result<::std::string::String, CallbackError> {
+    ) -> Result<String, CallbackError> {
         let mut value =
             ::serde_json::to_value(self).map_err(|e| CallbackError::NotJson(e.to_string()))?;
         ::paysmith_types::callback::sign_sorted_params_json(
@@ -797,8 +821,10 @@ impl OrderCallback {
         Ok(value.to_string())
     }
 }
+
 /// The exact body to answer a `order_callback` with; anything else makes the provider retry.
 pub const ORDER_CALLBACK_ACKNOWLEDGEMENT: &str = "{\"code\":200,\"message\":\"Success\"}";
+
 /// When the provider retries an unacknowledged OrderCallback callback, as offsets from the first failed delivery.
 pub const ORDER_CALLBACK_RETRY_OFFSETS: [::core::time::Duration; 17usize] = [
     ::core::time::Duration::from_secs(120u64),
@@ -819,6 +845,7 @@ pub const ORDER_CALLBACK_RETRY_OFFSETS: [::core::time::Duration; 17usize] = [
     ::core::time::Duration::from_secs(39600u64),
     ::core::time::Duration::from_secs(43200u64),
 ];
+
 /// No delivery is attempted after this long.
 pub const ORDER_CALLBACK_RETRY_WINDOW: ::core::time::Duration =
     ::core::time::Duration::from_secs(43200u64);

@@ -84,11 +84,10 @@ pub enum BindingError {
     Sign(String),
 }
 
-/// Headers to attach, and the signing trace that produced them.
+/// Headers to attach: the public parameters, then the signature.
 #[derive(Debug)]
 pub struct SignedHeaders {
     pub headers: Vec<(Cow<'static, str>, String)>,
-    pub trace: Trace,
 }
 
 impl HeaderParamsBinding {
@@ -138,12 +137,13 @@ impl HeaderParamsBinding {
             .map(|(k, v)| (k.as_ref(), v.as_str()))
             .chain(body_params.iter().map(|(k, v)| (*k, v.as_str())))
             .collect();
-        let trace = config
-            .sign(&params, secret)
+        // The lean path: no trace is built per request.
+        let signature = config
+            .signature(&params, secret)
             .map_err(|e| BindingError::Sign(e.to_string()))?;
         let mut headers = public;
-        headers.push((self.signature_header.clone(), trace.signature().to_owned()));
-        Ok(SignedHeaders { headers, trace })
+        headers.push((self.signature_header.clone(), signature));
+        Ok(SignedHeaders { headers })
     }
 }
 

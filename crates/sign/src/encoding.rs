@@ -143,3 +143,23 @@ impl Hasher {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_matches_reference_for_short_and_long_input() {
+        let long: Vec<u8> = (0..=255u8).cycle().take(300).collect();
+        for bytes in [&b""[..], &[0x00, 0x9f, 0xff][..], &long[..]] {
+            assert_eq!(OutputEncoding::HexLower.encode(bytes), hex::encode(bytes));
+            assert_eq!(
+                OutputEncoding::HexUpper.encode(bytes),
+                hex::encode_upper(bytes)
+            );
+            let upper = OutputEncoding::HexUpper.encode(bytes);
+            assert_eq!(OutputEncoding::HexLower.decode(&upper).unwrap(), bytes);
+        }
+        assert!(OutputEncoding::Base64.decode("!!").is_err());
+    }
+}

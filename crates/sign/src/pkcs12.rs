@@ -179,9 +179,16 @@ fn classify(der: &[u8], err: P12Error) -> Pkcs12Error {
     }
     match err {
         P12Error::MacError(_) => Pkcs12Error::WrongPassword,
-        // Decryption failures only reach us past a MAC check that passed, or
-        // in files without a MAC, where a wrong password shows up this way.
-        P12Error::UnpadError | P12Error::Pkcs5Error(_) if !found.has_mac => {
+        // Without a MAC, a wrong password surfaces as bad padding or as
+        // garbage plaintext that fails to decode; the outer structure being
+        // intact says the file itself is not truncated or mangled.
+        P12Error::UnpadError
+        | P12Error::Pkcs5Error(_)
+        | P12Error::DerError(_)
+        | P12Error::X509Error(_)
+        | P12Error::InvalidPrivateKey
+            if !found.has_mac && found.structure_ok =>
+        {
             Pkcs12Error::WrongPassword
         }
         P12Error::UnsupportedEncryptionScheme | P12Error::UnsupportedMacAlgorithm => {
@@ -287,6 +294,7 @@ fn describe_oid(oid: &str) -> String {
 #[derive(Default)]
 struct Inspection {
     has_mac: bool,
+    structure_ok: bool,
     unsupported: Option<String>,
 }
 
@@ -295,7 +303,7 @@ struct Inspection {
 /// Structural errors just end the walk: `p12-keystore` reports those.
 fn inspect(der: &[u8]) -> Inspection {
     let mut found = Inspection::default();
-    let _ = walk_pfx(der, &mut found);
+    found.structure_ok = walk_pfx(der, &mut found).is_ok();
     found
 }
 

@@ -428,6 +428,47 @@ mod tests {
     }
 
     #[test]
+    fn packed_prefix_order_matches_plain_definition() {
+        // Keys over an alphabet around the case-folding edges ('@', '[', '`',
+        // '{'), NUL, and non-ASCII, long enough to exceed the 8-byte prefix.
+        let alphabet = ["A", "Z", "a", "z", "@", "[", "`", "{", "\0", "é", "0", "_"];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..300 {
+            let mut keys: Vec<String> = (0..12)
+                .map(|_| {
+                    let len = (next() % 12) as usize;
+                    (0..len)
+                        .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                        .collect()
+                })
+                .collect();
+            keys.sort();
+            keys.dedup();
+            let params: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "v")).collect();
+            for order in [KeyOrder::Ascii, KeyOrder::CaseInsensitive] {
+                let cfg = SortedParamsConfig {
+                    key_order: order,
+                    skip_empty: false,
+                    exclude_keys: Cow::Borrowed(&[]),
+                    ..config()
+                };
+                let got = cfg.sign(&params, &Secret::from("")).unwrap();
+                let mut want = keys.clone();
+                if order == KeyOrder::CaseInsensitive {
+                    want.sort_by_key(|k| (k.to_ascii_lowercase(), k.clone()));
+                }
+                assert_eq!(got.get("sorted_keys").unwrap(), want.join(","));
+            }
+        }
+    }
+
+    #[test]
     fn ascii_order_puts_uppercase_first() {
         let cfg = SortedParamsConfig {
             key_order: KeyOrder::Ascii,
@@ -631,70 +672,5 @@ mod tests {
         );
         let typo = json.replace("skip_empty", "skip_empties");
         assert!(serde_json::from_str::<SortedParamsConfig>(&typo).is_err());
-    }
-}
-#[cfg(test)]
-mod tmp_perf {
-    use super::*;
-    use std::time::Instant;
-    #[test]
-    fn tmp_phases() {
-        let cfg = SortedParamsConfig {
-            key_order: KeyOrder::CaseInsensitive,
-            pair_separator: "&".into(),
-            kv_separator: "=".into(),
-            exclude_keys: Cow::Borrowed(&[Cow::Borrowed("Sign")]),
-            skip_empty: true,
-            secret_placement: SecretPlacement::Append,
-            digest: DigestAlgorithm::Md5,
-            output: OutputEncoding::HexLower,
-        };
-        let p = [
-            ("orderNo", "Or12898771811"),
-            ("name", "John Li"),
-            ("TimeStamp", "1566781991111"),
-            ("Nonce", "dnasja1N"),
-            ("MerchantNo", "meraojiasdoa123"),
-            ("Lang", "en"),
-            ("SignType", "1"),
-            ("ApiKey", "asdhuasdaosd"),
-        ];
-        let n = 2_000_000u32;
-        let mut x = 0usize;
-        let t = Instant::now();
-        for _ in 0..n {
-            let v: Vec<_> = std::hint::black_box(&p)
-                .iter()
-                .map(|item| Keyed {
-                    prefix: sort_prefix(item.key(), true),
-                    item,
-                })
-                .collect();
-            x ^= v.len();
-        }
-        println!("collect {:?}", t.elapsed() / n);
-        let t = Instant::now();
-        for _ in 0..n {
-            let mut v: Vec<_> = std::hint::black_box(&p)
-                .iter()
-                .map(|item| Keyed {
-                    prefix: sort_prefix(item.key(), true),
-                    item,
-                })
-                .collect();
-            v.sort_unstable_by(|a, b| {
-                a.prefix
-                    .cmp(&b.prefix)
-                    .then_with(|| cmp_case_insensitive(a.key(), b.key()))
-            });
-            x ^= v.len();
-        }
-        println!("collect+sort {:?}", t.elapsed() / n);
-        let t = Instant::now();
-        for _ in 0..n {
-            x ^= cfg.ordered(std::hint::black_box(&p)).unwrap().len();
-        }
-        println!("ordered {:?}", t.elapsed() / n);
-        println!("{x}");
     }
 }

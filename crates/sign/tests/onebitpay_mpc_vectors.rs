@@ -135,6 +135,16 @@ fn wrong_password_is_not_reported_as_corruption() {
 }
 
 #[test]
+fn wrong_password_without_mac_is_still_a_wrong_password() {
+    let der = read("openssl-nomac.pfx");
+    let key = load_shard(&der, &password()).unwrap();
+    let public = RsaPublicKey::from_public_key_pem(&public_pem()).unwrap();
+    assert_eq!(key.public_key(), public);
+    let err = load_shard(&der, &Secret::from("1bitpaymer_wrong")).unwrap_err();
+    assert_eq!(err, Pkcs12Error::WrongPassword);
+}
+
+#[test]
 fn damaged_files_are_reported_as_corrupt() {
     let der = read("keytool.pfx");
     for cut in [der.len() - 1, der.len() / 2, 10, 0] {

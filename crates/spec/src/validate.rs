@@ -123,6 +123,13 @@ fn check_vector<T>(
     }
 }
 
+/// Names the generated crates use themselves, or take from the prelude.
+const RESERVED_TYPE_NAMES: &[&str] = &[
+    "Option", "Result", "String", "Vec", "Box", "Some", "None", "Ok", "Err", "Decimal", "Secret",
+    "CallbackError", "Client", "Credentials", "Environment", "Error", "ErrorKind", "Transport",
+    "SignedRequest", "Clock", "NonceSource",
+];
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Enum,
@@ -208,6 +215,9 @@ impl<'a> ApiCheck<'a> {
             if !is_upper_camel(&e.name) {
                 self.problem(&at, "enum names are UpperCamelCase");
             }
+            if RESERVED_TYPE_NAMES.contains(&e.name.as_str()) {
+                self.problem(&at, format!("`{}` is a name generated code already uses", e.name));
+            }
             if self.types.insert(&e.name, (Kind::Enum, index)).is_some() {
                 self.problem(&at, format!("`{}` is defined twice", e.name));
             }
@@ -216,6 +226,9 @@ impl<'a> ApiCheck<'a> {
             let at = FieldPath::root().key("models").index(index).key("name");
             if !is_upper_camel(&m.name) {
                 self.problem(&at, "model names are UpperCamelCase");
+            }
+            if RESERVED_TYPE_NAMES.contains(&m.name.as_str()) {
+                self.problem(&at, format!("`{}` is a name generated code already uses", m.name));
             }
             if self.types.insert(&m.name, (Kind::Model, index)).is_some() {
                 self.problem(&at, format!("`{}` is defined twice", m.name));

@@ -66,7 +66,7 @@ fn environment(ctx: &Context) -> TokenStream {
         pub enum Environment {
             #(#docs #variants,)*
             /// Any other base URL, such as a local sandbox (no trailing slash).
-            Custom(::std::string::String),
+            Custom(String),
         }
 
         impl Environment {
@@ -87,7 +87,7 @@ fn credentials(ctx: &Context) -> TokenStream {
         let ty = if c.secret {
             quote!(::paysmith_types::Secret)
         } else {
-            quote!(::std::string::String)
+            quote!(String)
         };
         quote!(#description pub #name: #ty,)
     });
@@ -165,21 +165,21 @@ fn client(ctx: &Context) -> TokenStream {
         let name = ident(&c.name);
         let text = c.name.as_str();
         if c.secret {
-            quote!(#text => ::core::option::Option::Some(self.credentials.#name.expose()),)
+            quote!(#text => Some(self.credentials.#name.expose()),)
         } else {
-            quote!(#text => ::core::option::Option::Some(self.credentials.#name.as_str()),)
+            quote!(#text => Some(self.credentials.#name.as_str()),)
         }
     });
     let setting_arms = api.settings.iter().map(|s| {
         let name = ident(&s.name);
         let text = s.name.as_str();
-        quote!(#text => ::core::option::Option::Some(self.#name.as_str()),)
+        quote!(#text => Some(self.#name.as_str()),)
     });
     let uses_shard = api.endpoints.iter().any(|e| e.body_signature.is_some());
     let shard_field = uses_shard.then(|| {
-        quote!(key_shard: ::core::option::Option<::std::sync::Arc<::paysmith_types::sign::ShardKey>>,)
+        quote!(key_shard: Option<::std::sync::Arc<::paysmith_types::sign::ShardKey>>,)
     });
-    let shard_init = uses_shard.then(|| quote!(key_shard: ::core::option::Option::None,));
+    let shard_init = uses_shard.then(|| quote!(key_shard: None,));
     let shard_methods = uses_shard.then(|| shard_methods(ctx));
     let endpoints = api.endpoints.iter().map(|e| endpoint(ctx, e));
     quote! {
@@ -228,21 +228,21 @@ fn client(ctx: &Context) -> TokenStream {
         }
 
         impl ::paysmith_types::sign::binding::ParamSource for Client {
-            fn credential(&self, name: &str) -> ::core::option::Option<&str> {
+            fn credential(&self, name: &str) -> Option<&str> {
                 match name {
                     #(#credential_arms)*
-                    _ => ::core::option::Option::None,
+                    _ => None,
                 }
             }
 
-            fn setting(&self, name: &str) -> ::core::option::Option<&str> {
+            fn setting(&self, name: &str) -> Option<&str> {
                 match name {
                     #(#setting_arms)*
-                    _ => ::core::option::Option::None,
+                    _ => None,
                 }
             }
 
-            fn nonce(&self, length: usize) -> ::std::string::String {
+            fn nonce(&self, length: usize) -> String {
                 self.transport.nonce(length)
             }
 
@@ -274,13 +274,13 @@ fn shard_methods(ctx: &Context) -> TokenStream {
     quote! {
         /// Uses an already loaded key shard for the co-signer endpoints.
         pub fn with_key_shard(mut self, shard: ::paysmith_types::sign::ShardKey) -> Self {
-            self.key_shard = ::core::option::Option::Some(::std::sync::Arc::new(shard));
+            self.key_shard = Some(::std::sync::Arc::new(shard));
             self
         }
 
         #load_doc
-        pub fn load_key_shard(self, pfx: &[u8]) -> ::core::result::Result<Self, Error> {
-            let fail = |message: ::std::string::String| Error::new("load_key_shard", ErrorKind::Build(message));
+        pub fn load_key_shard(self, pfx: &[u8]) -> Result<Self, Error> {
+            let fail = |message: String| Error::new("load_key_shard", ErrorKind::Build(message));
             let password = schemes::#scheme
                 .password_for(&[#(#vars),*])
                 .map_err(|e| fail(e.to_string()))?;
@@ -348,14 +348,14 @@ fn endpoint(ctx: &Context, endpoint: &Endpoint) -> TokenStream {
     };
     quote! {
         #description
-        pub async fn #method_name(&self, request: &#request) -> ::core::result::Result<#output, Error> {
+        pub async fn #method_name(&self, request: &#request) -> Result<#output, Error> {
             let signed = self.#build_name(request)?;
             let response = self.transport.send(#id, signed).await?;
             #decode
         }
 
         #build_doc
-        pub fn #build_name(&self, request: &#request) -> ::core::result::Result<SignedRequest, Error> {
+        pub fn #build_name(&self, request: &#request) -> Result<SignedRequest, Error> {
             let #mutability body = ::serde_json::to_value(request)
                 .map_err(|e| Error::new(#id, ErrorKind::Build(e.to_string())))?;
             #body_signature

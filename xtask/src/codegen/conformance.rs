@@ -18,7 +18,7 @@ pub fn index(apis: &[String]) -> TokenStream {
         #(pub mod #modules;)*
 
         /// Parses `json` into the named model of the named API and serialises it back.
-        pub fn roundtrip(api: &str, model: &str, json: &str) -> ::core::result::Result<::serde_json::Value, ::std::string::String> {
+        pub fn roundtrip(api: &str, model: &str, json: &str) -> Result<::serde_json::Value, String> {
             match api {
                 #(#ids => #modules::roundtrip(model, json),)*
                 other => Err(format!("no generated glue for API `{other}`")),
@@ -66,7 +66,7 @@ pub fn module(ctx: &Context) -> TokenStream {
         pub const ENDPOINTS: &[&str] = &[#(#endpoint_ids),*];
 
         /// Parses `json` into the named model and serialises it back.
-        pub fn roundtrip(model: &str, json: &str) -> ::core::result::Result<::serde_json::Value, ::std::string::String> {
+        pub fn roundtrip(model: &str, json: &str) -> Result<::serde_json::Value, String> {
             match model {
                 #(#model_names => crate::roundtrip_as::<#model_idents>(json),)*
                 other => Err(format!("unknown model `{other}`")),
@@ -74,7 +74,7 @@ pub fn module(ctx: &Context) -> TokenStream {
         }
 
         /// Builds the signed request of `endpoint` from its request model as JSON.
-        pub fn build(client: &Client, endpoint: &str, request: &::serde_json::Value) -> ::core::result::Result<SignedRequest, ::std::string::String> {
+        pub fn build(client: &Client, endpoint: &str, request: &::serde_json::Value) -> Result<SignedRequest, String> {
             match endpoint {
                 #(#endpoint_ids => {
                     let request: #endpoint_requests = ::serde_json::from_value(request.clone()).map_err(|e| e.to_string())?;

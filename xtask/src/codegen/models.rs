@@ -159,10 +159,10 @@ fn enumeration(ctx: &Context, def: &EnumDef) -> TokenStream {
                     quote!(),
                     quote! {
                         /// The variant for a wire code, or `None` for a code this enum does not have.
-                        pub const fn from_code(code: i64) -> ::core::option::Option<Self> {
+                        pub const fn from_code(code: i64) -> Option<Self> {
                             match code {
-                                #(#codes_pat => ::core::option::Option::Some(Self::#variants),)*
-                                _ => ::core::option::Option::None,
+                                #(#codes_pat => Some(Self::#variants),)*
+                                _ => None,
                             }
                         }
                     },
@@ -203,13 +203,13 @@ fn enumeration(ctx: &Context, def: &EnumDef) -> TokenStream {
                 }
 
                 impl ::serde::Serialize for #name {
-                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                         serializer.serialize_i64(self.code())
                     }
                 }
 
                 impl<'de> ::serde::Deserialize<'de> for #name {
-                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                         let code = ::paysmith_types::code::deserialize_integer_code(deserializer)?;
                         #deserialize
                     }
@@ -226,7 +226,7 @@ fn enumeration(ctx: &Context, def: &EnumDef) -> TokenStream {
                 (
                     quote! {
                         /// A value this version does not know, kept as received.
-                        Unknown(::std::string::String),
+                        Unknown(String),
                     },
                     quote!(Self::Unknown(value) => value,),
                     quote! {
@@ -247,10 +247,10 @@ fn enumeration(ctx: &Context, def: &EnumDef) -> TokenStream {
                     quote!(),
                     quote! {
                         /// The variant for a wire value, or `None` for a value this enum does not have.
-                        pub fn from_wire(value: &str) -> ::core::option::Option<Self> {
+                        pub fn from_wire(value: &str) -> Option<Self> {
                             match value {
-                                #(#wires => ::core::option::Option::Some(Self::#variants),)*
-                                _ => ::core::option::Option::None,
+                                #(#wires => Some(Self::#variants),)*
+                                _ => None,
                             }
                         }
                     },
@@ -292,14 +292,14 @@ fn enumeration(ctx: &Context, def: &EnumDef) -> TokenStream {
                 }
 
                 impl ::serde::Serialize for #name {
-                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                         serializer.serialize_str(self.as_str())
                     }
                 }
 
                 impl<'de> ::serde::Deserialize<'de> for #name {
-                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                        let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                        let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
                         #deserialize
                     }
                 }
@@ -407,18 +407,18 @@ fn callback(def: &Callback) -> TokenStream {
     quote! {
         impl #payload {
             #verify_doc
-            pub fn verify_and_parse(body: &[u8], secret: &::paysmith_types::Secret) -> ::core::result::Result<Self, CallbackError> {
+            pub fn verify_and_parse(body: &[u8], secret: &::paysmith_types::Secret) -> Result<Self, CallbackError> {
                 ::paysmith_types::callback::verify_then_parse(&schemes::#scheme, secret, body, #field)
             }
 
             /// Parses the body WITHOUT checking its signature; only for bodies verified elsewhere.
-            pub fn parse_unverified(body: &[u8]) -> ::core::result::Result<Self, CallbackError> {
+            pub fn parse_unverified(body: &[u8]) -> Result<Self, CallbackError> {
                 ::paysmith_types::callback::parse_unverified(body)
             }
 
             /// The JSON body the provider would send for this payload, signed with
             /// `secret` (for tests of your own callback handler).
-            pub fn to_signed_json(&self, secret: &::paysmith_types::Secret) -> ::core::result::Result<::std::string::String, CallbackError> {
+            pub fn to_signed_json(&self, secret: &::paysmith_types::Secret) -> Result<String, CallbackError> {
                 let mut value = ::serde_json::to_value(self).map_err(|e| CallbackError::NotJson(e.to_string()))?;
                 ::paysmith_types::callback::sign_sorted_params_json(&schemes::#scheme, secret, &mut value, #field)?;
                 Ok(value.to_string())

@@ -84,14 +84,14 @@ impl<'a> Context<'a> {
         if field.required {
             inner
         } else {
-            quote!(::core::option::Option<#inner>)
+            quote!(Option<#inner>)
         }
     }
 }
 
 pub fn type_tokens(ty: &TypeRef) -> TokenStream {
     match ty {
-        TypeRef::String => quote!(::std::string::String),
+        TypeRef::String => quote!(String),
         TypeRef::Integer => quote!(i64),
         TypeRef::Decimal => quote!(::paysmith_types::Decimal),
         TypeRef::Boolean => quote!(bool),
@@ -101,7 +101,7 @@ pub fn type_tokens(ty: &TypeRef) -> TokenStream {
         }
         TypeRef::List(inner) => {
             let inner = type_tokens(inner);
-            quote!(::std::vec::Vec<#inner>)
+            quote!(Vec<#inner>)
         }
     }
 }
@@ -167,7 +167,32 @@ pub fn render_with_header(hash: &str, inputs: &[String], tokens: TokenStream) ->
         super::COMMAND,
         inputs.join(", ")
     );
-    out.push_str(&rustfmt(&prettyplease::unparse(&file)));
+    out.push_str(&rustfmt(&space_items(&prettyplease::unparse(&file))));
+    out
+}
+
+/// A blank line between consecutive items of a block, as people write them.
+fn space_items(code: &str) -> String {
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = String::with_capacity(code.len() + code.len() / 16);
+    for (index, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        out.push('\n');
+        let Some(next) = lines.get(index + 1) else { continue };
+        let indent = line.len() - line.trim_start().len();
+        let next_indent = next.len() - next.trim_start().len();
+        let closes_item = matches!(line.trim(), "}" | "};");
+        let starts_item = !next.trim().is_empty()
+            && !next.trim_start().starts_with(['}', ')', ']', ','])
+            && !next.trim_start().starts_with("else");
+        if closes_item && indent == next_indent && starts_item {
+            out.push('\n');
+        }
+        // After the `use` block and between constants.
+        if line.ends_with(';') && indent == 0 && !next.starts_with("use ") && !next.starts_with("pub use ") && starts_item && next_indent == 0 {
+            out.push('\n');
+        }
+    }
     out
 }
 

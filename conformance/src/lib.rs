@@ -78,3 +78,8 @@ pub mod onebitpay {
             .expect("fixture shard loads")
     }
 }
+
+/// The README's Rust examples, compiled as doc tests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;

@@ -51,6 +51,9 @@ pub struct Spec {
     pub apis: Vec<Loaded<ApiFile>>,
     /// Vector files named by schemes, keyed by their path as written in the scheme.
     pub vector_files: Vec<Loaded<VectorFile>>,
+    /// Ids (file stems) of scheme files that exist but did not load; references to them
+    /// are not reported again as unknown.
+    pub broken_schemes: Vec<String>,
 }
 
 impl Spec {
@@ -211,8 +214,9 @@ fn load_from(files: Files<'_>) -> Result<Spec, Diagnostics> {
     let api_schema = schema::api_file();
     let vector_schema = schema::vector_file();
 
-    let schemes: Vec<Loaded<SchemeFile>> = yaml_files(files, SCHEMES_DIR, &mut problems)
-        .into_iter()
+    let scheme_paths = yaml_files(files, SCHEMES_DIR, &mut problems);
+    let schemes: Vec<Loaded<SchemeFile>> = scheme_paths
+        .iter()
         .filter_map(|path| {
             load_yaml(
                 files,
@@ -247,11 +251,17 @@ fn load_from(files: Files<'_>) -> Result<Spec, Diagnostics> {
         }
     }
 
+    let broken_schemes = scheme_paths
+        .iter()
+        .filter(|path| !schemes.iter().any(|l| &l.path == *path))
+        .filter_map(|path| path.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
+        .collect();
     let spec = Spec {
         root: root.to_path_buf(),
         schemes,
         apis,
         vector_files,
+        broken_schemes,
     };
     problems.extend(validate::validate(&spec));
     if problems.is_empty() {

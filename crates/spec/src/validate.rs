@@ -125,9 +125,27 @@ fn check_vector<T>(
 
 /// Names the generated crates use themselves, or take from the prelude.
 const RESERVED_TYPE_NAMES: &[&str] = &[
-    "Option", "Result", "String", "Vec", "Box", "Some", "None", "Ok", "Err", "Decimal", "Secret",
-    "CallbackError", "Client", "Credentials", "Environment", "Error", "ErrorKind", "Transport",
-    "SignedRequest", "Clock", "NonceSource",
+    "Option",
+    "Result",
+    "String",
+    "Vec",
+    "Box",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Decimal",
+    "Secret",
+    "CallbackError",
+    "Client",
+    "Credentials",
+    "Environment",
+    "Error",
+    "ErrorKind",
+    "Transport",
+    "SignedRequest",
+    "Clock",
+    "NonceSource",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -154,6 +172,13 @@ impl<'a> ApiCheck<'a> {
             out,
             types: HashMap::new(),
             errata: HashSet::new(),
+        }
+    }
+
+    /// An unknown scheme, unless its file exists and already failed to load.
+    fn unknown_scheme(&mut self, at: &FieldPath, id: &str) {
+        if !self.spec.broken_schemes.iter().any(|broken| broken == id) {
+            self.problem(at, format!("unknown scheme `{id}`"));
         }
     }
 
@@ -216,7 +241,10 @@ impl<'a> ApiCheck<'a> {
                 self.problem(&at, "enum names are UpperCamelCase");
             }
             if RESERVED_TYPE_NAMES.contains(&e.name.as_str()) {
-                self.problem(&at, format!("`{}` is a name generated code already uses", e.name));
+                self.problem(
+                    &at,
+                    format!("`{}` is a name generated code already uses", e.name),
+                );
             }
             if self.types.insert(&e.name, (Kind::Enum, index)).is_some() {
                 self.problem(&at, format!("`{}` is defined twice", e.name));
@@ -228,7 +256,10 @@ impl<'a> ApiCheck<'a> {
                 self.problem(&at, "model names are UpperCamelCase");
             }
             if RESERVED_TYPE_NAMES.contains(&m.name.as_str()) {
-                self.problem(&at, format!("`{}` is a name generated code already uses", m.name));
+                self.problem(
+                    &at,
+                    format!("`{}` is a name generated code already uses", m.name),
+                );
             }
             if self.types.insert(&m.name, (Kind::Model, index)).is_some() {
                 self.problem(&at, format!("`{}` is defined twice", m.name));
@@ -366,10 +397,7 @@ impl<'a> ApiCheck<'a> {
                 self.problem(&at.key("path"), "a path starts with `/`");
             }
             match self.spec.scheme(&endpoint.auth) {
-                None => self.problem(
-                    &at.key("auth"),
-                    format!("unknown scheme `{}`", endpoint.auth),
-                ),
+                None => self.unknown_scheme(&at.key("auth"), &endpoint.auth),
                 Some(scheme) => self.check_binding(&at.key("auth"), scheme),
             }
             if self.model_fields(&endpoint.request).is_none() {
@@ -391,10 +419,7 @@ impl<'a> ApiCheck<'a> {
                         &bat.key("scheme"),
                         "a body signature needs an RSA family scheme",
                     ),
-                    None => self.problem(
-                        &bat.key("scheme"),
-                        format!("unknown scheme `{}`", body.scheme),
-                    ),
+                    None => self.unknown_scheme(&bat.key("scheme"), &body.scheme),
                 }
                 if let Some(fields) = self.model_fields(&endpoint.request) {
                     if !fields.contains(body.field.as_str()) {
@@ -484,9 +509,9 @@ impl<'a> ApiCheck<'a> {
                     &at.key("signature").key("scheme"),
                     "callback signatures need a sorted-params-digest scheme",
                 ),
-                None => self.problem(
+                None => self.unknown_scheme(
                     &at.key("signature").key("scheme"),
-                    format!("unknown scheme `{}`", callback.signature.scheme),
+                    &callback.signature.scheme,
                 ),
             }
             if !api

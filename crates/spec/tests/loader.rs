@@ -149,6 +149,12 @@ fn structural_problems_in_several_files_are_all_reported() {
     let digest = find(&problems, "md4");
     assert_eq!(digest.file, Path::new(scheme));
     assert_eq!(digest.line, line_of(&root, scheme, "digest: md4"));
+    assert!(
+        !problems
+            .iter()
+            .any(|d| d.message.contains("unknown scheme `onebitpay-md5`")),
+        "a scheme file that failed to load is not reported again at every reference"
+    );
     let modeline = find(&problems, "yaml-language-server");
     assert_eq!(
         (modeline.file.as_path(), modeline.line),

@@ -241,14 +241,12 @@ pub fn any_request() -> BoxedStrategy<(&'static str, ::serde_json::Value)> {
 pub mod strategies {
     use super::*;
     pub fn lang() -> BoxedStrategy<Lang> {
-        (0..Lang::KNOWN.len())
-            .prop_map(|i| Lang::KNOWN[i].clone())
-            .boxed()
+        ::proptest::sample::select(Lang::KNOWN).boxed()
     }
 
     pub fn order_status() -> BoxedStrategy<OrderStatus> {
         prop_oneof![
-            (0..OrderStatus::KNOWN.len()).prop_map(|i| OrderStatus::KNOWN[i].clone()),
+            ::proptest::sample::select(OrderStatus::KNOWN),
             any::<i64>().prop_map(OrderStatus::from_code)
         ]
         .boxed()
@@ -256,34 +254,26 @@ pub mod strategies {
 
     pub fn order_type() -> BoxedStrategy<OrderType> {
         prop_oneof![
-            (0..OrderType::KNOWN.len()).prop_map(|i| OrderType::KNOWN[i].clone()),
+            ::proptest::sample::select(OrderType::KNOWN),
             any::<i64>().prop_map(OrderType::from_code)
         ]
         .boxed()
     }
 
     pub fn pay_way() -> BoxedStrategy<PayWay> {
-        (0..PayWay::KNOWN.len())
-            .prop_map(|i| PayWay::KNOWN[i].clone())
-            .boxed()
+        ::proptest::sample::select(PayWay::KNOWN).boxed()
     }
 
     pub fn id_card_type() -> BoxedStrategy<IdCardType> {
-        (0..IdCardType::KNOWN.len())
-            .prop_map(|i| IdCardType::KNOWN[i].clone())
-            .boxed()
+        ::proptest::sample::select(IdCardType::KNOWN).boxed()
     }
 
     pub fn sign_status() -> BoxedStrategy<SignStatus> {
-        (0..SignStatus::KNOWN.len())
-            .prop_map(|i| SignStatus::KNOWN[i].clone())
-            .boxed()
+        ::proptest::sample::select(SignStatus::KNOWN).boxed()
     }
 
     pub fn is_main() -> BoxedStrategy<IsMain> {
-        (0..IsMain::KNOWN.len())
-            .prop_map(|i| IsMain::KNOWN[i].clone())
-            .boxed()
+        ::proptest::sample::select(IsMain::KNOWN).boxed()
     }
 
     pub fn rate_request() -> BoxedStrategy<RateRequest> {

@@ -144,14 +144,17 @@ impl Client {
     pub fn build_get_rate(&self, request: &RateRequest) -> Result<SignedRequest, Error> {
         let body = ::serde_json::to_value(request)
             .map_err(|e| Error::new("get_rate", ErrorKind::Build(e.to_string())))?;
-        ::paysmith_runtime::header_params::build_json_request(
+        let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
+            binding: &schemes::ONEBITPAY_MD5_HTTP,
+            config: &schemes::ONEBITPAY_MD5,
+            secret: &self.credentials.api_secret,
+            source: self,
+        };
+
+        signer.build_json_request(
             "get_rate",
             "POST",
             self.transport.url("/api/otc/rate"),
-            &schemes::ONEBITPAY_MD5_HTTP,
-            &schemes::ONEBITPAY_MD5,
-            &self.credentials.api_secret,
-            self,
             &body,
         )
     }
@@ -179,14 +182,17 @@ impl Client {
     pub fn build_create_order(&self, request: &CreateOrderRequest) -> Result<SignedRequest, Error> {
         let body = ::serde_json::to_value(request)
             .map_err(|e| Error::new("create_order", ErrorKind::Build(e.to_string())))?;
-        ::paysmith_runtime::header_params::build_json_request(
+        let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
+            binding: &schemes::ONEBITPAY_MD5_HTTP,
+            config: &schemes::ONEBITPAY_MD5,
+            secret: &self.credentials.api_secret,
+            source: self,
+        };
+
+        signer.build_json_request(
             "create_order",
             "POST",
             self.transport.url("/api/otc/create"),
-            &schemes::ONEBITPAY_MD5_HTTP,
-            &schemes::ONEBITPAY_MD5,
-            &self.credentials.api_secret,
-            self,
             &body,
         )
     }
@@ -215,14 +221,17 @@ impl Client {
     ) -> Result<SignedRequest, Error> {
         let body = ::serde_json::to_value(request)
             .map_err(|e| Error::new("pending_signatures", ErrorKind::Build(e.to_string())))?;
-        ::paysmith_runtime::header_params::build_json_request(
+        let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
+            binding: &schemes::ONEBITPAY_MD5_HTTP,
+            config: &schemes::ONEBITPAY_MD5,
+            secret: &self.credentials.api_secret,
+            source: self,
+        };
+
+        signer.build_json_request(
             "pending_signatures",
             "POST",
             self.transport.url("/api/transaction/pending"),
-            &schemes::ONEBITPAY_MD5_HTTP,
-            &schemes::ONEBITPAY_MD5,
-            &self.credentials.api_secret,
-            self,
             &body,
         )
     }
@@ -261,14 +270,17 @@ impl Client {
             &["id", "from", "to", "value", "chainId", "status"],
         )
         .map_err(|e| Error::new("approve", ErrorKind::Signing(e.to_string())))?;
-        ::paysmith_runtime::header_params::build_json_request(
+        let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
+            binding: &schemes::ONEBITPAY_MD5_HTTP,
+            config: &schemes::ONEBITPAY_MD5,
+            secret: &self.credentials.api_secret,
+            source: self,
+        };
+
+        signer.build_json_request(
             "approve",
             "POST",
             self.transport.url("/api/transaction/approve"),
-            &schemes::ONEBITPAY_MD5_HTTP,
-            &schemes::ONEBITPAY_MD5,
-            &self.credentials.api_secret,
-            self,
             &body,
         )
     }
@@ -310,14 +322,17 @@ impl Client {
             &["isMain"],
         )
         .map_err(|e| Error::new("collect_funds", ErrorKind::Signing(e.to_string())))?;
-        ::paysmith_runtime::header_params::build_json_request(
+        let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
+            binding: &schemes::ONEBITPAY_MD5_HTTP,
+            config: &schemes::ONEBITPAY_MD5,
+            secret: &self.credentials.api_secret,
+            source: self,
+        };
+
+        signer.build_json_request(
             "collect_funds",
             "POST",
             self.transport.url("/api/transaction/assets/collect"),
-            &schemes::ONEBITPAY_MD5_HTTP,
-            &schemes::ONEBITPAY_MD5,
-            &self.credentials.api_secret,
-            self,
             &body,
         )
     }

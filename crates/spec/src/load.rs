@@ -220,7 +220,7 @@ fn load_from(files: Files<'_>) -> Result<Spec, Diagnostics> {
         .filter_map(|path| {
             load_yaml(
                 files,
-                &path,
+                path,
                 &scheme_schema,
                 "../scheme.schema.json",
                 &mut problems,

@@ -116,11 +116,10 @@ fn check_vector<T>(
     if !vector.input.is_object() {
         out.push(loaded.diagnostic(&at.key("input"), "input must be an object"));
     }
-    if let Some(erratum) = &vector.erratum {
-        if !errata.contains(erratum) {
+    if let Some(erratum) = &vector.erratum
+        && !errata.contains(erratum) {
             out.push(loaded.diagnostic(&at.key("erratum"), format!("unknown erratum `{erratum}`")));
         }
-    }
 }
 
 /// Names the generated crates use themselves, or take from the prelude.
@@ -343,11 +342,10 @@ impl<'a> ApiCheck<'a> {
                 match TypeRef::parse(&field.ty) {
                     Err(message) => self.problem(&fat.key("type"), message),
                     Ok(ty) => {
-                        if let Some(name) = ty.named() {
-                            if !self.types.contains_key(name) {
+                        if let Some(name) = ty.named()
+                            && !self.types.contains_key(name) {
                                 self.problem(&fat.key("type"), format!("unknown type `{name}`"));
                             }
-                        }
                         if field.wire.is_some() && !ty.is_decimal() {
                             self.problem(&fat.key("wire"), "`wire` applies to decimal fields only");
                         }
@@ -406,11 +404,10 @@ impl<'a> ApiCheck<'a> {
                     format!("unknown model `{}`", endpoint.request),
                 );
             }
-            if let Some(response) = &endpoint.response {
-                if self.model_fields(response).is_none() {
+            if let Some(response) = &endpoint.response
+                && self.model_fields(response).is_none() {
                     self.problem(&at.key("response"), format!("unknown model `{response}`"));
                 }
-            }
             if let Some(body) = &endpoint.body_signature {
                 let bat = at.key("body_signature");
                 match self.spec.scheme(&body.scheme).map(|s| &s.signing) {
@@ -561,26 +558,21 @@ impl<'a> ApiCheck<'a> {
             match self.types.get(name) {
                 Some((Kind::Model, index)) => {
                     for field in &api.models[*index].fields {
-                        if let Ok(ty) = TypeRef::parse(&field.ty) {
-                            if let Some(inner) = ty.named() {
-                                if let Some((name, _)) = self.types.get_key_value(inner) {
+                        if let Ok(ty) = TypeRef::parse(&field.ty)
+                            && let Some(inner) = ty.named()
+                                && let Some((name, _)) = self.types.get_key_value(inner) {
                                     pending.push(name);
                                 }
-                            }
-                        }
                     }
                 }
-                Some((Kind::Enum, index)) => {
-                    if !api.enums[*index].open {
-                        let at = FieldPath::root().key("enums").index(*index).key("open");
-                        self.problem(
-                            &at,
-                            format!(
-                                "`{name}` appears in a response or callback, so it must be open"
-                            ),
-                        );
-                    }
+                Some((Kind::Enum, index)) if !api.enums[*index].open => {
+                    let at = FieldPath::root().key("enums").index(*index).key("open");
+                    self.problem(
+                        &at,
+                        format!("`{name}` appears in a response or callback, so it must be open"),
+                    );
                 }
+                Some((Kind::Enum, _)) => {}
                 None => {}
             }
         }

@@ -176,9 +176,8 @@ fn client(ctx: &Context) -> TokenStream {
         quote!(#text => Some(self.#name.as_str()),)
     });
     let uses_shard = api.endpoints.iter().any(|e| e.body_signature.is_some());
-    let shard_field = uses_shard.then(|| {
-        quote!(key_shard: Option<::std::sync::Arc<::paysmith_types::sign::ShardKey>>,)
-    });
+    let shard_field = uses_shard
+        .then(|| quote!(key_shard: Option<::std::sync::Arc<::paysmith_types::sign::ShardKey>>,));
     let shard_init = uses_shard.then(|| quote!(key_shard: None,));
     let shard_methods = uses_shard.then(|| shard_methods(ctx));
     let endpoints = api.endpoints.iter().map(|e| endpoint(ctx, e));
@@ -359,16 +358,13 @@ fn endpoint(ctx: &Context, endpoint: &Endpoint) -> TokenStream {
             let #mutability body = ::serde_json::to_value(request)
                 .map_err(|e| Error::new(#id, ErrorKind::Build(e.to_string())))?;
             #body_signature
-            ::paysmith_runtime::header_params::build_json_request(
-                #id,
-                #method,
-                self.transport.url(#path),
-                &schemes::#http_const,
-                &schemes::#scheme_const,
-                &self.credentials.#secret,
-                self,
-                &body,
-            )
+            let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
+                binding: &schemes::#http_const,
+                config: &schemes::#scheme_const,
+                secret: &self.credentials.#secret,
+                source: self,
+            };
+            signer.build_json_request(#id, #method, self.transport.url(#path), &body)
         }
     }
 }

@@ -116,7 +116,7 @@ fn enum_strategy(def: &EnumDef) -> TokenStream {
     let name = ident(&def.name);
     let function = ident(&snake_case(&def.name));
     let known = quote! {
-        (0..#name::KNOWN.len()).prop_map(|i| #name::KNOWN[i].clone())
+        ::proptest::sample::select(#name::KNOWN)
     };
     let body = match (def.open, def.repr) {
         (false, _) => quote!(#known.boxed()),

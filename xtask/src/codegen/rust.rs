@@ -178,7 +178,9 @@ fn space_items(code: &str) -> String {
     for (index, line) in lines.iter().enumerate() {
         out.push_str(line);
         out.push('\n');
-        let Some(next) = lines.get(index + 1) else { continue };
+        let Some(next) = lines.get(index + 1) else {
+            continue;
+        };
         let indent = line.len() - line.trim_start().len();
         let next_indent = next.len() - next.trim_start().len();
         let closes_item = matches!(line.trim(), "}" | "};");
@@ -189,7 +191,13 @@ fn space_items(code: &str) -> String {
             out.push('\n');
         }
         // After the `use` block and between constants.
-        if line.ends_with(';') && indent == 0 && !next.starts_with("use ") && !next.starts_with("pub use ") && starts_item && next_indent == 0 {
+        if line.ends_with(';')
+            && indent == 0
+            && !next.starts_with("use ")
+            && !next.starts_with("pub use ")
+            && starts_item
+            && next_indent == 0
+        {
             out.push('\n');
         }
     }

@@ -117,9 +117,10 @@ fn check_vector<T>(
         out.push(loaded.diagnostic(&at.key("input"), "input must be an object"));
     }
     if let Some(erratum) = &vector.erratum
-        && !errata.contains(erratum) {
-            out.push(loaded.diagnostic(&at.key("erratum"), format!("unknown erratum `{erratum}`")));
-        }
+        && !errata.contains(erratum)
+    {
+        out.push(loaded.diagnostic(&at.key("erratum"), format!("unknown erratum `{erratum}`")));
+    }
 }
 
 /// Names the generated crates use themselves, or take from the prelude.
@@ -343,9 +344,10 @@ impl<'a> ApiCheck<'a> {
                     Err(message) => self.problem(&fat.key("type"), message),
                     Ok(ty) => {
                         if let Some(name) = ty.named()
-                            && !self.types.contains_key(name) {
-                                self.problem(&fat.key("type"), format!("unknown type `{name}`"));
-                            }
+                            && !self.types.contains_key(name)
+                        {
+                            self.problem(&fat.key("type"), format!("unknown type `{name}`"));
+                        }
                         if field.wire.is_some() && !ty.is_decimal() {
                             self.problem(&fat.key("wire"), "`wire` applies to decimal fields only");
                         }
@@ -405,9 +407,10 @@ impl<'a> ApiCheck<'a> {
                 );
             }
             if let Some(response) = &endpoint.response
-                && self.model_fields(response).is_none() {
-                    self.problem(&at.key("response"), format!("unknown model `{response}`"));
-                }
+                && self.model_fields(response).is_none()
+            {
+                self.problem(&at.key("response"), format!("unknown model `{response}`"));
+            }
             if let Some(body) = &endpoint.body_signature {
                 let bat = at.key("body_signature");
                 match self.spec.scheme(&body.scheme).map(|s| &s.signing) {
@@ -560,9 +563,10 @@ impl<'a> ApiCheck<'a> {
                     for field in &api.models[*index].fields {
                         if let Ok(ty) = TypeRef::parse(&field.ty)
                             && let Some(inner) = ty.named()
-                                && let Some((name, _)) = self.types.get_key_value(inner) {
-                                    pending.push(name);
-                                }
+                            && let Some((name, _)) = self.types.get_key_value(inner)
+                        {
+                            pending.push(name);
+                        }
                     }
                 }
                 Some((Kind::Enum, index)) if !api.enums[*index].open => {

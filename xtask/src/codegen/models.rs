@@ -332,9 +332,10 @@ fn model(ctx: &Context, def: &ModelDef) -> TokenStream {
         let wire = field.name.as_str();
         let mut text = field.description.clone();
         if let Some(source) = &field.source
-            && let Some(inferred) = &source.inferred {
-                text.push_str(&format!("\n\nInferred: {inferred}"));
-            }
+            && let Some(inferred) = &source.inferred
+        {
+            text.push_str(&format!("\n\nInferred: {inferred}"));
+        }
         let field_doc = doc(&text);
         let parsed = TypeRef::parse(&field.ty).expect("validated type");
         let mut attrs = vec![quote!(rename = #wire)];

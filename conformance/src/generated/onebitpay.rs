@@ -240,6 +240,7 @@ pub fn any_request() -> BoxedStrategy<(&'static str, ::serde_json::Value)> {
 /// A strategy per enum and model.
 pub mod strategies {
     use super::*;
+
     pub fn lang() -> BoxedStrategy<Lang> {
         ::proptest::sample::select(Lang::KNOWN).boxed()
     }

@@ -92,6 +92,7 @@ pub enum Lang {
 impl Lang {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::En, Self::Zh];
+
     /// The wire value.
     pub fn as_str(&self) -> &str {
         match self {
@@ -179,6 +180,7 @@ impl OrderStatus {
         Self::Processing8,
         Self::Completed9,
     ];
+
     /// The wire code.
     pub const fn code(self) -> i64 {
         match self {
@@ -253,6 +255,7 @@ pub enum OrderType {
 impl OrderType {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::Buy, Self::Sell];
+
     /// The wire code.
     pub const fn code(self) -> i64 {
         match self {
@@ -307,6 +310,7 @@ pub enum PayWay {
 impl PayWay {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::BankCard, Self::Alipay, Self::WechatPay];
+
     /// The wire code.
     pub const fn code(self) -> i64 {
         match self {
@@ -361,6 +365,7 @@ pub enum IdCardType {
 impl IdCardType {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::IdCard, Self::Passport];
+
     /// The wire code.
     pub const fn code(self) -> i64 {
         match self {
@@ -413,6 +418,7 @@ pub enum SignStatus {
 impl SignStatus {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::Approved, Self::Rejected];
+
     /// The wire code.
     pub const fn code(self) -> i64 {
         match self {
@@ -465,6 +471,7 @@ pub enum IsMain {
 impl IsMain {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::Main, Self::NotMain];
+
     /// The wire code.
     pub const fn code(self) -> i64 {
         match self {
@@ -549,7 +556,6 @@ pub struct CreateOrderRequest {
     #[serde(rename = "areaCode")]
     pub area_code: String,
     /// User phone number
-    #[serde(rename = "phone")]
     pub phone: String,
     /// Synchronous callback address
     #[serde(rename = "syncUrl", default, skip_serializing_if = "Option::is_none")]
@@ -573,7 +579,6 @@ pub struct CreateOrderRequest {
     #[serde(rename = "idCard")]
     pub id_card: String,
     /// KYC level; currently level 2 passes
-    #[serde(rename = "kyc")]
     pub kyc: i64,
     /// Merchant id. Leave unset; the client sends it as the `MerchantNo` header.
     ///
@@ -594,7 +599,7 @@ pub struct CreateOrderRequest {
     #[serde(rename = "payWay")]
     pub pay_way: PayWay,
     /// Bank of the user's receiving account; required for sell orders
-    #[serde(rename = "bank", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank: Option<String>,
     /// The user's receiving account; required for sell orders
     #[serde(
@@ -611,7 +616,6 @@ pub struct CreateOrderRequest {
     )]
     pub bank_branch: Option<String>,
     /// Cash register display type: true mobile, false PC
-    #[serde(rename = "h5")]
     pub h5: bool,
 }
 
@@ -623,7 +627,6 @@ pub struct CreateOrderRequest {
 #[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateOrderResponse {
     /// Cash register address
-    #[serde(rename = "url")]
     pub url: String,
     /// Whether the order is new
     #[serde(rename = "isNew")]
@@ -641,7 +644,6 @@ pub struct CreateOrderResponse {
 #[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct OrderCallback {
     /// Order status
-    #[serde(rename = "status")]
     pub status: OrderStatus,
     /// Buy or sell amount
     #[serde(
@@ -659,7 +661,6 @@ pub struct OrderCallback {
     #[serde(rename = "orderType")]
     pub order_type: OrderType,
     /// MD5 signature of the other fields
-    #[serde(rename = "signature")]
     pub signature: String,
 }
 
@@ -672,10 +673,8 @@ pub struct OrderCallback {
 #[serde(deny_unknown_fields)]
 pub struct CodeMessage {
     /// 200 is success
-    #[serde(rename = "code")]
     pub code: i64,
     /// Result message
-    #[serde(rename = "message")]
     pub message: String,
 }
 
@@ -703,10 +702,8 @@ pub struct PendingListRequest {
 #[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PendingPage {
     /// The total amount
-    #[serde(rename = "total")]
     pub total: i64,
     /// Pending signature list
-    #[serde(rename = "list")]
     pub list: Vec<PendingSignature>,
 }
 
@@ -718,7 +715,6 @@ pub struct PendingPage {
 #[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PendingSignature {
     /// ID
-    #[serde(rename = "id")]
     pub id: i64,
     /// From address
     #[serde(rename = "fromAddress")]
@@ -727,7 +723,6 @@ pub struct PendingSignature {
     #[serde(rename = "toAddress")]
     pub to_address: String,
     /// Amount of the transaction
-    #[serde(rename = "amount")]
     pub amount: ::paysmith_types::Decimal,
     /// Chain id
     #[serde(rename = "chainId")]
@@ -743,7 +738,6 @@ pub struct PendingSignature {
 #[serde(deny_unknown_fields)]
 pub struct ApproveRequest {
     /// Pending signature list id
-    #[serde(rename = "id")]
     pub id: i64,
     /// Transfer-out address (the list's fromAddress)
     #[serde(rename = "from", default, skip_serializing_if = "Option::is_none")]
@@ -752,16 +746,14 @@ pub struct ApproveRequest {
     #[serde(rename = "to", default, skip_serializing_if = "Option::is_none")]
     pub to_address: Option<String>,
     /// Transfer amount (the list's amount)
-    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<::paysmith_types::Decimal>,
     /// Chain id
     #[serde(rename = "chainId", default, skip_serializing_if = "Option::is_none")]
     pub chain_id: Option<String>,
     /// Sign status
-    #[serde(rename = "status")]
     pub status: SignStatus,
     /// Co-signer signature; the client computes it over id, from, to, value, chainId and status
-    #[serde(rename = "data")]
     pub data: String,
 }
 
@@ -777,7 +769,6 @@ pub struct CollectRequest {
     #[serde(rename = "isMain")]
     pub is_main: IsMain,
     /// Co-signer signature; the client computes it over isMain
-    #[serde(rename = "data")]
     pub data: String,
 }
 

@@ -338,7 +338,10 @@ fn model(ctx: &Context, def: &ModelDef) -> TokenStream {
         }
         let field_doc = doc(&text);
         let parsed = TypeRef::parse(&field.ty).expect("validated type");
-        let mut attrs = vec![quote!(rename = #wire)];
+        let mut attrs = Vec::new();
+        if rust != wire {
+            attrs.push(quote!(rename = #wire));
+        }
         if parsed.is_decimal() && field.wire == Some(DecimalWire::Number) {
             let with = if field.required {
                 "::rust_decimal::serde::arbitrary_precision"
@@ -350,9 +353,10 @@ fn model(ctx: &Context, def: &ModelDef) -> TokenStream {
         if !field.required {
             attrs.push(quote!(default, skip_serializing_if = "Option::is_none"));
         }
+        let serde_attr = (!attrs.is_empty()).then(|| quote!(#[serde(#(#attrs),*)]));
         quote! {
             #field_doc
-            #[serde(#(#attrs),*)]
+            #serde_attr
             pub #rust: #ty,
         }
     });

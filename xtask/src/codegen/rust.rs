@@ -190,6 +190,13 @@ fn space_items(code: &str) -> String {
         if closes_item && indent == next_indent && starts_item {
             out.push('\n');
         }
+        // Between an associated constant and the next documented item.
+        let next_is_item = ["///", "#[", "pub ", "fn ", "impl"]
+            .iter()
+            .any(|start| next.trim_start().starts_with(start));
+        if line.ends_with(';') && indent > 0 && indent == next_indent && next_is_item {
+            out.push('\n');
+        }
         // After the `use` block and between constants.
         if line.ends_with(';')
             && indent == 0

@@ -24,9 +24,13 @@ fn client_crate_snapshot() {
 
 #[test]
 fn output_is_deterministic() {
-    let first: Vec<(String, String)> =
-        generate().iter().map(|(p, c)| (p.display().to_string(), c.to_owned())).collect();
-    let second: Vec<(String, String)> =
-        generate().iter().map(|(p, c)| (p.display().to_string(), c.to_owned())).collect();
+    let first: Vec<(String, String)> = generate()
+        .iter()
+        .map(|(p, c)| (p.display().to_string(), c.to_owned()))
+        .collect();
+    let second: Vec<(String, String)> = generate()
+        .iter()
+        .map(|(p, c)| (p.display().to_string(), c.to_owned()))
+        .collect();
     assert_eq!(first, second);
 }

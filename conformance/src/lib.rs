@@ -33,6 +33,15 @@ pub fn roundtrip_as<T: DeserializeOwned + Serialize>(
 
 pub use generated::roundtrip;
 
+/// One call of one endpoint: its path parameters in order and its request model as
+/// JSON (`null` for endpoints without one).
+#[derive(Clone, Debug)]
+pub struct EndpointCase {
+    pub endpoint: &'static str,
+    pub path: Vec<String>,
+    pub request: serde_json::Value,
+}
+
 /// Test credentials: the document's example API key and secret, and the merchant id of
 /// its create-order example (which also unlocks the key-shard fixtures).
 pub mod onebitpay {

@@ -16,15 +16,22 @@ fn every_endpoint_has_a_signed_request_snapshot() {
         let mut candidates: Vec<_> = api
             .examples
             .iter()
-            .filter(|e| e.model == endpoint.request && !e.enveloped)
+            .filter(|e| Some(&e.model) == endpoint.request.as_ref() && !e.enveloped)
             .collect();
         candidates.sort_by_key(|e| e.erratum.is_some());
         let example = candidates
             .first()
             .unwrap_or_else(|| panic!("{}: no request example", endpoint.id));
         let json = example.corrected.as_deref().unwrap_or(&example.json);
-        let request: serde_json::Value = serde_json::from_str(json).unwrap();
-        let signed = onebitpay::build(&client, &endpoint.id, &request).unwrap();
+        let case = paysmith_conformance::EndpointCase {
+            endpoint: onebitpay::ENDPOINTS
+                .iter()
+                .find(|e| **e == endpoint.id)
+                .unwrap(),
+            path: Vec::new(),
+            request: serde_json::from_str(json).unwrap(),
+        };
+        let signed = onebitpay::build(&client, &case).unwrap();
 
         // What a server would check: the Sign header over headers and body.
         let headers: Vec<(&str, &str)> = signed
@@ -49,7 +56,12 @@ fn body_signatures_open_under_the_shard_public_key() {
         "id": 1, "from": "TGGh3cGp9P21Ebvg9JitjHoeJaKqrg3bRg", "to": "TFMQrPdFWuPzFRXb42sxB22ABCVL6xSopV",
         "value": "4.1", "chainId": "56", "status": 1, "data": ""
     });
-    let signed = onebitpay::build(&client, "approve", &request).unwrap();
+    let case = paysmith_conformance::EndpointCase {
+        endpoint: "approve",
+        path: Vec::new(),
+        request,
+    };
+    let signed = onebitpay::build(&client, &case).unwrap();
     let body: serde_json::Value = serde_json::from_slice(&signed.body).unwrap();
     let data = body["data"].as_str().unwrap();
     let shard = paysmith_sign::load_shard(

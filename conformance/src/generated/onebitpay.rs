@@ -53,44 +53,69 @@ pub fn roundtrip(model: &str, json: &str) -> Result<::serde_json::Value, String>
     }
 }
 
-/// Builds the signed request of `endpoint` from its request model as JSON.
-pub fn build(
-    client: &Client,
-    endpoint: &str,
-    request: &::serde_json::Value,
-) -> Result<SignedRequest, String> {
-    match endpoint {
+/// Builds the signed request of an endpoint case.
+pub fn build(client: &Client, case: &crate::EndpointCase) -> Result<SignedRequest, String> {
+    match case.endpoint {
         "get_rate" => {
+            let [] = case.path.as_slice() else {
+                return Err(format!("`{}` takes {} path parameters", "get_rate", 0usize));
+            };
+
             let request: RateRequest =
-                ::serde_json::from_value(request.clone()).map_err(|e| e.to_string())?;
+                ::serde_json::from_value(case.request.clone()).map_err(|e| e.to_string())?;
             client.build_get_rate(&request).map_err(|e| e.to_string())
         }
 
         "create_order" => {
+            let [] = case.path.as_slice() else {
+                return Err(format!(
+                    "`{}` takes {} path parameters",
+                    "create_order", 0usize
+                ));
+            };
+
             let request: CreateOrderRequest =
-                ::serde_json::from_value(request.clone()).map_err(|e| e.to_string())?;
+                ::serde_json::from_value(case.request.clone()).map_err(|e| e.to_string())?;
             client
                 .build_create_order(&request)
                 .map_err(|e| e.to_string())
         }
 
         "pending_signatures" => {
+            let [] = case.path.as_slice() else {
+                return Err(format!(
+                    "`{}` takes {} path parameters",
+                    "pending_signatures", 0usize
+                ));
+            };
+
             let request: PendingListRequest =
-                ::serde_json::from_value(request.clone()).map_err(|e| e.to_string())?;
+                ::serde_json::from_value(case.request.clone()).map_err(|e| e.to_string())?;
             client
                 .build_pending_signatures(&request)
                 .map_err(|e| e.to_string())
         }
 
         "approve" => {
+            let [] = case.path.as_slice() else {
+                return Err(format!("`{}` takes {} path parameters", "approve", 0usize));
+            };
+
             let request: ApproveRequest =
-                ::serde_json::from_value(request.clone()).map_err(|e| e.to_string())?;
+                ::serde_json::from_value(case.request.clone()).map_err(|e| e.to_string())?;
             client.build_approve(&request).map_err(|e| e.to_string())
         }
 
         "collect_funds" => {
+            let [] = case.path.as_slice() else {
+                return Err(format!(
+                    "`{}` takes {} path parameters",
+                    "collect_funds", 0usize
+                ));
+            };
+
             let request: CollectRequest =
-                ::serde_json::from_value(request.clone()).map_err(|e| e.to_string())?;
+                ::serde_json::from_value(case.request.clone()).map_err(|e| e.to_string())?;
             client
                 .build_collect_funds(&request)
                 .map_err(|e| e.to_string())
@@ -190,47 +215,67 @@ pub fn any_model() -> BoxedStrategy<(&'static str, ::serde_json::Value)> {
     .boxed()
 }
 
-/// Any endpoint with any request, as (endpoint id, request JSON).
-pub fn any_request() -> BoxedStrategy<(&'static str, ::serde_json::Value)> {
+/// Any endpoint with any path parameters and request.
+pub fn any_request() -> BoxedStrategy<crate::EndpointCase> {
     Union::new(vec![
-        strategies::rate_request()
-            .prop_map(|m| {
-                (
-                    "get_rate",
-                    ::serde_json::to_value(m).expect("models serialise"),
-                )
+        (
+            ::proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0usize),
+            strategies::rate_request()
+                .prop_map(|m| ::serde_json::to_value(m).expect("models serialise"))
+                .boxed(),
+        )
+            .prop_map(|(path, request)| crate::EndpointCase {
+                endpoint: "get_rate",
+                path,
+                request,
             })
             .boxed(),
-        strategies::create_order_request()
-            .prop_map(|m| {
-                (
-                    "create_order",
-                    ::serde_json::to_value(m).expect("models serialise"),
-                )
+        (
+            ::proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0usize),
+            strategies::create_order_request()
+                .prop_map(|m| ::serde_json::to_value(m).expect("models serialise"))
+                .boxed(),
+        )
+            .prop_map(|(path, request)| crate::EndpointCase {
+                endpoint: "create_order",
+                path,
+                request,
             })
             .boxed(),
-        strategies::pending_list_request()
-            .prop_map(|m| {
-                (
-                    "pending_signatures",
-                    ::serde_json::to_value(m).expect("models serialise"),
-                )
+        (
+            ::proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0usize),
+            strategies::pending_list_request()
+                .prop_map(|m| ::serde_json::to_value(m).expect("models serialise"))
+                .boxed(),
+        )
+            .prop_map(|(path, request)| crate::EndpointCase {
+                endpoint: "pending_signatures",
+                path,
+                request,
             })
             .boxed(),
-        strategies::approve_request()
-            .prop_map(|m| {
-                (
-                    "approve",
-                    ::serde_json::to_value(m).expect("models serialise"),
-                )
+        (
+            ::proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0usize),
+            strategies::approve_request()
+                .prop_map(|m| ::serde_json::to_value(m).expect("models serialise"))
+                .boxed(),
+        )
+            .prop_map(|(path, request)| crate::EndpointCase {
+                endpoint: "approve",
+                path,
+                request,
             })
             .boxed(),
-        strategies::collect_request()
-            .prop_map(|m| {
-                (
-                    "collect_funds",
-                    ::serde_json::to_value(m).expect("models serialise"),
-                )
+        (
+            ::proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0usize),
+            strategies::collect_request()
+                .prop_map(|m| ::serde_json::to_value(m).expect("models serialise"))
+                .boxed(),
+        )
+            .prop_map(|(path, request)| crate::EndpointCase {
+                endpoint: "collect_funds",
+                path,
+                request,
             })
             .boxed(),
     ])

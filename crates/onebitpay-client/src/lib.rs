@@ -142,6 +142,7 @@ impl Client {
 
     /// Builds and signs the `get_rate` request without sending it: the exact bytes [`Client::get_rate`] sends.
     pub fn build_get_rate(&self, request: &RateRequest) -> Result<SignedRequest, Error> {
+        let path = "/api/otc/rate".to_owned();
         let body = ::serde_json::to_value(request)
             .map_err(|e| Error::new("get_rate", ErrorKind::Build(e.to_string())))?;
         let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
@@ -151,12 +152,7 @@ impl Client {
             source: self,
         };
 
-        signer.build_json_request(
-            "get_rate",
-            "POST",
-            self.transport.url("/api/otc/rate"),
-            &body,
-        )
+        signer.build_json_request("get_rate", "POST", self.transport.url(&path), &body)
     }
 
     /// Creates a C2C order and returns its cash register URL.
@@ -180,6 +176,7 @@ impl Client {
 
     /// Builds and signs the `create_order` request without sending it: the exact bytes [`Client::create_order`] sends.
     pub fn build_create_order(&self, request: &CreateOrderRequest) -> Result<SignedRequest, Error> {
+        let path = "/api/otc/create".to_owned();
         let body = ::serde_json::to_value(request)
             .map_err(|e| Error::new("create_order", ErrorKind::Build(e.to_string())))?;
         let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
@@ -189,12 +186,7 @@ impl Client {
             source: self,
         };
 
-        signer.build_json_request(
-            "create_order",
-            "POST",
-            self.transport.url("/api/otc/create"),
-            &body,
-        )
+        signer.build_json_request("create_order", "POST", self.transport.url(&path), &body)
     }
 
     /// One page of transactions waiting for the co-signer (poll every 2 minutes).
@@ -219,6 +211,7 @@ impl Client {
         &self,
         request: &PendingListRequest,
     ) -> Result<SignedRequest, Error> {
+        let path = "/api/transaction/pending".to_owned();
         let body = ::serde_json::to_value(request)
             .map_err(|e| Error::new("pending_signatures", ErrorKind::Build(e.to_string())))?;
         let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
@@ -231,7 +224,7 @@ impl Client {
         signer.build_json_request(
             "pending_signatures",
             "POST",
-            self.transport.url("/api/transaction/pending"),
+            self.transport.url(&path),
             &body,
         )
     }
@@ -252,6 +245,7 @@ impl Client {
 
     /// Builds and signs the `approve` request without sending it: the exact bytes [`Client::approve`] sends.
     pub fn build_approve(&self, request: &ApproveRequest) -> Result<SignedRequest, Error> {
+        let path = "/api/transaction/approve".to_owned();
         let mut body = ::serde_json::to_value(request)
             .map_err(|e| Error::new("approve", ErrorKind::Build(e.to_string())))?;
         let shard = self.key_shard.as_deref().ok_or_else(|| {
@@ -277,12 +271,7 @@ impl Client {
             source: self,
         };
 
-        signer.build_json_request(
-            "approve",
-            "POST",
-            self.transport.url("/api/transaction/approve"),
-            &body,
-        )
+        signer.build_json_request("approve", "POST", self.transport.url(&path), &body)
     }
 
     /// Collects funds (call every 5 minutes).
@@ -304,6 +293,7 @@ impl Client {
 
     /// Builds and signs the `collect_funds` request without sending it: the exact bytes [`Client::collect_funds`] sends.
     pub fn build_collect_funds(&self, request: &CollectRequest) -> Result<SignedRequest, Error> {
+        let path = "/api/transaction/assets/collect".to_owned();
         let mut body = ::serde_json::to_value(request)
             .map_err(|e| Error::new("collect_funds", ErrorKind::Build(e.to_string())))?;
         let shard = self.key_shard.as_deref().ok_or_else(|| {
@@ -329,12 +319,7 @@ impl Client {
             source: self,
         };
 
-        signer.build_json_request(
-            "collect_funds",
-            "POST",
-            self.transport.url("/api/transaction/assets/collect"),
-            &body,
-        )
+        signer.build_json_request("collect_funds", "POST", self.transport.url(&path), &body)
     }
 }
 

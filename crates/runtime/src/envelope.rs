@@ -70,7 +70,7 @@ pub fn decode<T: DeserializeOwned>(
             .to_owned();
         return Err(fail(ErrorKind::Provider {
             status,
-            code,
+            code: Some(code),
             message,
             body: RawBody(body),
         }));
@@ -170,6 +170,7 @@ mod tests {
         let body = r#"{"code":1001,"message":"sign error"}"#;
         let error = decode::<Rate>("get_rate", "Rate", &SHAPE, raw(200, body)).unwrap_err();
         assert_eq!(error.provider_code(), Some(1001));
+        assert_eq!(error.provider_message(), Some("sign error"));
         assert_eq!(error.raw_body(), Some(body.as_bytes()));
         assert_eq!(
             error.to_string(),

@@ -19,7 +19,15 @@ impl Error {
     /// The provider's error code, when the provider answered with one.
     pub fn provider_code(&self) -> Option<i64> {
         match &self.kind {
-            ErrorKind::Provider { code, .. } => Some(*code),
+            ErrorKind::Provider { code, .. } => *code,
+            _ => None,
+        }
+    }
+
+    /// The provider's error message, when the provider answered with one.
+    pub fn provider_message(&self) -> Option<&str> {
+        match &self.kind {
+            ErrorKind::Provider { message, .. } => Some(message),
             _ => None,
         }
     }
@@ -48,11 +56,12 @@ pub enum ErrorKind {
     /// No response arrived (connection, TLS, timeout).
     #[error("transport failed: {0}")]
     Transport(#[source] reqwest::Error),
-    /// The provider answered with its error envelope.
-    #[error("provider error {code} (HTTP {status}): {message}")]
+    /// The provider answered with its error envelope or error body.
+    #[error("provider error{} (HTTP {status}): {message}", code.map(|c| format!(" {c}")).unwrap_or_default())]
     Provider {
         status: u16,
-        code: i64,
+        /// The provider's code, for APIs whose errors carry one.
+        code: Option<i64>,
         message: String,
         body: RawBody,
     },

@@ -13,6 +13,7 @@ pub mod envelope;
 pub mod error;
 pub mod header_params;
 pub mod nonce;
+pub mod plain;
 pub mod request;
 pub mod transport;
 

@@ -101,7 +101,7 @@ impl Spec {
         let mut used: Vec<&str> = api
             .endpoints
             .iter()
-            .map(|e| e.auth.as_str())
+            .filter_map(|e| e.auth.as_deref())
             .chain(
                 api.endpoints
                     .iter()

@@ -125,9 +125,15 @@ pub struct ApiFile {
     /// Settings with defaults the client sends on every call (for example a language).
     #[serde(default)]
     pub settings: Vec<Setting>,
-    /// The response envelope every endpoint answers with.
+    /// The response envelope every endpoint answers with; absent when responses are bare.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub envelope: Option<Envelope>,
+    /// How request fields travel.
+    #[serde(default)]
+    pub encoding: RequestEncoding,
+    /// The error body of non-success responses, when it is not the envelope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_body: Option<ErrorBody>,
     #[serde(default)]
     pub enums: Vec<EnumDef>,
     #[serde(default)]
@@ -186,6 +192,39 @@ pub struct Envelope {
     /// The code that means success; any other code is a provider error.
     pub success_code: i64,
     pub source: Source,
+}
+
+/// How request fields are sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestEncoding {
+    /// A JSON object body.
+    #[default]
+    Json,
+    /// `application/x-www-form-urlencoded`: the body of POST/PUT/PATCH, the query of GET/DELETE.
+    Form,
+}
+
+/// An error body such as `{"errors": "Not found"}`, and its documented messages.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorBody {
+    /// Field holding the message.
+    pub field: String,
+    pub source: Source,
+    /// Documented messages; each becomes a variant of the API's error-kind enum, with an
+    /// open fallback for any other message.
+    pub kinds: Vec<ErrorKindDef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorKindDef {
+    /// Variant name (UpperCamelCase).
+    pub name: String,
+    /// The message exactly as the provider sends it.
+    pub message: String,
+    pub description: String,
 }
 
 /// How an enum is written on the wire.
@@ -294,19 +333,47 @@ pub struct Endpoint {
     pub summary: String,
     pub source: Source,
     pub method: Method,
+    /// Path; `{name}` segments are path parameters.
     pub path: String,
-    /// Scheme id that signs the request.
-    pub auth: String,
-    /// Request body model, sent as JSON.
-    pub request: String,
-    /// Model of the envelope's data; absent when the endpoint answers no data.
+    /// Path parameters, in path order.
+    #[serde(default)]
+    pub path_params: Vec<PathParam>,
+    /// Scheme id that signs the request; absent for public endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<String>,
+    /// Request model, sent in the API's encoding; absent when the request has no fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    /// Response type (a model or `list<Model>`): the envelope's data, or the whole body
+    /// when the API has no envelope; absent when the endpoint answers no data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<String>,
+    /// Error kinds the document lists for this endpoint.
+    #[serde(default)]
+    pub errors: Vec<String>,
     /// Moves money: never retried automatically.
     pub money_moving: bool,
     /// A signature carried inside the body, computed before the request is signed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_signature: Option<BodySignature>,
+}
+
+impl Endpoint {
+    /// The model the response is made of (through `list<..>`).
+    pub fn response_model(&self) -> Option<String> {
+        let response = self.response.as_deref()?;
+        crate::types::TypeRef::parse(response)
+            .ok()
+            .and_then(|ty| ty.named().map(str::to_owned))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PathParam {
+    /// Name as written in the path braces; the Rust argument is its snake_case.
+    pub name: String,
+    pub description: String,
 }
 
 /// A request field holding a signature over a JSON object of other fields.

@@ -396,20 +396,45 @@ impl<'a> ApiCheck<'a> {
             if !endpoint.path.starts_with('/') {
                 self.problem(&at.key("path"), "a path starts with `/`");
             }
-            match self.spec.scheme(&endpoint.auth) {
-                None => self.unknown_scheme(&at.key("auth"), &endpoint.auth),
-                Some(scheme) => self.check_binding(&at.key("auth"), scheme),
+            if let Some(auth) = &endpoint.auth {
+                match self.spec.scheme(auth) {
+                    None => self.unknown_scheme(&at.key("auth"), auth),
+                    Some(scheme) => self.check_binding(&at.key("auth"), scheme),
+                }
             }
-            if self.model_fields(&endpoint.request).is_none() {
-                self.problem(
-                    &at.key("request"),
-                    format!("unknown model `{}`", endpoint.request),
-                );
-            }
-            if let Some(response) = &endpoint.response
-                && self.model_fields(response).is_none()
+            self.check_path_params(&at, endpoint);
+            if let Some(request) = &endpoint.request
+                && self.model_fields(request).is_none()
             {
-                self.problem(&at.key("response"), format!("unknown model `{response}`"));
+                self.problem(&at.key("request"), format!("unknown model `{request}`"));
+            }
+            if let Some(response) = &endpoint.response {
+                match TypeRef::parse(response) {
+                    Ok(TypeRef::Named(name)) => {
+                        if self.model_fields(&name).is_none() {
+                            self.problem(&at.key("response"), format!("unknown model `{name}`"));
+                        }
+                    }
+                    Ok(TypeRef::List(inner)) if matches!(*inner, TypeRef::Named(_)) => {
+                        let name = inner.named().unwrap_or_default().to_owned();
+                        if self.model_fields(&name).is_none() {
+                            self.problem(&at.key("response"), format!("unknown model `{name}`"));
+                        }
+                    }
+                    _ => self.problem(&at.key("response"), "a response is a model or list<Model>"),
+                }
+            }
+            for (ei, kind) in endpoint.errors.iter().enumerate() {
+                let known = api
+                    .error_body
+                    .as_ref()
+                    .is_some_and(|body| body.kinds.iter().any(|k| &k.name == kind));
+                if !known {
+                    self.problem(
+                        &at.key("errors").index(ei),
+                        format!("unknown error kind `{kind}`"),
+                    );
+                }
             }
             if let Some(body) = &endpoint.body_signature {
                 let bat = at.key("body_signature");
@@ -421,7 +446,11 @@ impl<'a> ApiCheck<'a> {
                     ),
                     None => self.unknown_scheme(&bat.key("scheme"), &body.scheme),
                 }
-                if let Some(fields) = self.model_fields(&endpoint.request) {
+                let request_fields = endpoint
+                    .request
+                    .as_deref()
+                    .and_then(|r| self.model_fields(r));
+                if let Some(fields) = request_fields {
                     if !fields.contains(body.field.as_str()) {
                         self.problem(
                             &bat.key("field"),
@@ -437,6 +466,35 @@ impl<'a> ApiCheck<'a> {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// `{name}` segments of the path and `path_params` name the same parameters, in order.
+    fn check_path_params(&mut self, at: &FieldPath, endpoint: &crate::model::Endpoint) {
+        let in_path: Vec<&str> = endpoint
+            .path
+            .split('/')
+            .filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .collect();
+        let declared: Vec<&str> = endpoint
+            .path_params
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        if in_path != declared {
+            self.problem(
+                &at.key("path_params"),
+                format!("the path names {in_path:?} but path_params declares {declared:?}"),
+            );
+        }
+        for (pi, param) in endpoint.path_params.iter().enumerate() {
+            let rust = snake_case(&param.name);
+            if !is_snake_case(&rust) || is_keyword(&rust) {
+                self.problem(
+                    &at.key("path_params").index(pi).key("name"),
+                    format!("`{}` is not usable as a Rust argument", param.name),
+                );
             }
         }
     }
@@ -547,10 +605,14 @@ impl<'a> ApiCheck<'a> {
     /// Enums reachable from responses and callback payloads must keep unknown values.
     fn check_inbound_enums_open(&mut self) {
         let api = self.api;
-        let mut pending: Vec<&str> = api
+        let responses: Vec<String> = api
             .endpoints
             .iter()
-            .filter_map(|e| e.response.as_deref())
+            .filter_map(|e| e.response_model())
+            .collect();
+        let mut pending: Vec<&str> = responses
+            .iter()
+            .filter_map(|name| self.types.get_key_value(name.as_str()).map(|(k, _)| *k))
             .chain(api.callbacks.iter().map(|c| c.payload.as_str()))
             .collect();
         let mut seen = HashSet::new();
@@ -593,7 +655,11 @@ impl<'a> ApiCheck<'a> {
                     format!("duplicate example id `{}`", example.id),
                 );
             }
-            if !self.types.contains_key(example.model.as_str()) {
+            let model = TypeRef::parse(&example.model)
+                .ok()
+                .and_then(|ty| ty.named().map(str::to_owned))
+                .unwrap_or_default();
+            if !self.types.contains_key(model.as_str()) {
                 self.problem(
                     &at.key("model"),
                     format!("unknown model `{}`", example.model),

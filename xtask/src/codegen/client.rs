@@ -3,12 +3,14 @@
 
 use paysmith_sign::binding::HttpBinding;
 use paysmith_sign::evaluate::SchemeFamily;
-use paysmith_spec::model::Endpoint;
+use paysmith_spec::model::{Endpoint, RequestEncoding};
+use paysmith_spec::names::snake_case;
 use paysmith_spec::names::upper_camel;
+use paysmith_spec::types::TypeRef;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::rust::{Context, const_name, doc, ident};
+use super::rust::{Context, const_name, doc, ident, type_tokens};
 
 pub fn lib(ctx: &Context) -> TokenStream {
     let api = ctx.api;
@@ -293,78 +295,170 @@ fn endpoint(ctx: &Context, endpoint: &Endpoint) -> TokenStream {
     let id = endpoint.id.as_str();
     let method_name = ident(id);
     let build_name = format_ident!("build_{}", id);
-    let request = ident(&endpoint.request);
     let method = endpoint.method.as_str();
     let path = endpoint.path.as_str();
-    let scheme = ctx.scheme(&endpoint.auth);
-    let scheme_const = const_name(&scheme.id);
-    let http_const = format_ident!("{}_HTTP", scheme_const);
-    let Some(HttpBinding::HeaderParams(binding)) = &scheme.http else {
-        unreachable!("validated spec: endpoint schemes have an http binding");
-    };
-    let secret = ident(&binding.secret_credential);
-    let SchemeFamily::SortedParamsDigest(_) = &scheme.signing else {
-        unreachable!("validated spec: header params use sorted params");
-    };
     let money = if endpoint.money_moving {
         "\n\nMoves money: never retried automatically. On a transport error, check the state before calling again."
     } else {
         ""
     };
+    let errors = if endpoint.errors.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n\nDocumented errors: {}.",
+            endpoint
+                .errors
+                .iter()
+                .map(|e| format!("[`ProviderErrorKind::{e}`]"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     let description = doc(&format!(
-        "{}\n\n`{method} {path}` (section \"{}\").{money}",
+        "{}\n\n`{method} {path}` (section \"{}\").{money}{errors}",
         endpoint.summary, endpoint.source.section
     ));
     let build_doc = doc(&format!(
         "Builds and signs the `{id}` request without sending it: the exact bytes \
          [`Client::{id}`] sends."
     ));
-    let body_signature = endpoint.body_signature.as_ref().map(|b| {
-        let rsa = const_name(&b.scheme);
-        let field = b.field.as_str();
-        let covers = b.covers.iter().map(String::as_str);
-        quote! {
-            let shard = self.key_shard.as_deref().ok_or_else(|| {
-                Error::new(#id, ErrorKind::Build("this call needs the key shard: use Client::load_key_shard".into()))
-            })?;
-            ::paysmith_types::sign::binding::apply_body_signature(&mut body, &schemes::#rsa, shard, #field, &[#(#covers),*])
-                .map_err(|e| Error::new(#id, ErrorKind::Signing(e.to_string())))?;
-        }
+
+    // Arguments: path parameters, then the request model.
+    let path_args: Vec<_> = endpoint
+        .path_params
+        .iter()
+        .map(|p| ident(&snake_case(&p.name)))
+        .collect();
+    let request_arg = endpoint.request.as_ref().map(|r| {
+        let ty = ident(r);
+        quote!(request: &#ty,)
     });
-    let mutability = body_signature.as_ref().map(|_| quote!(mut));
-    let (output, decode) = match &endpoint.response {
-        Some(model) => {
-            let model_ident = ident(model);
-            (
-                quote!(#model_ident),
-                quote!(::paysmith_runtime::envelope::decode_required(#id, #model, &ENVELOPE, response)),
-            )
-        }
-        None => (
-            quote!(()),
-            quote!(::paysmith_runtime::envelope::decode::<::serde_json::Value>(#id, "()", &ENVELOPE, response).map(|_| ())),
-        ),
+    let request_pass = endpoint.request.as_ref().map(|_| quote!(request,));
+    let path_format = path_format(path);
+    let path_expr = if path_args.is_empty() {
+        quote!(#path.to_owned())
+    } else {
+        quote!(
+            format!(#path_format, #(::paysmith_runtime::plain::encode_path_segment(#path_args)),*)
+        )
     };
+
+    let build_body = build_body(ctx, endpoint, method);
+    let (output, decode) = decode(ctx, endpoint);
     quote! {
         #description
-        pub async fn #method_name(&self, request: &#request) -> Result<#output, Error> {
-            let signed = self.#build_name(request)?;
+        pub async fn #method_name(&self, #(#path_args: &str,)* #request_arg) -> Result<#output, Error> {
+            let signed = self.#build_name(#(#path_args,)* #request_pass)?;
             let response = self.transport.send(#id, signed).await?;
             #decode
         }
 
         #build_doc
-        pub fn #build_name(&self, request: &#request) -> Result<SignedRequest, Error> {
-            let #mutability body = ::serde_json::to_value(request)
-                .map_err(|e| Error::new(#id, ErrorKind::Build(e.to_string())))?;
-            #body_signature
-            let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
-                binding: &schemes::#http_const,
-                config: &schemes::#scheme_const,
-                secret: &self.credentials.#secret,
-                source: self,
+        pub fn #build_name(&self, #(#path_args: &str,)* #request_arg) -> Result<SignedRequest, Error> {
+            let path = #path_expr;
+            #build_body
+        }
+    }
+}
+
+/// `/clients/{uid}/buy` → `/clients/{}/buy` (the arguments are encoded segments).
+fn path_format(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with('{') && segment.ends_with('}') {
+                "{}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The statements that turn `path` (and `request`) into a signed request.
+fn build_body(ctx: &Context, endpoint: &Endpoint, method: &str) -> TokenStream {
+    let id = endpoint.id.as_str();
+    let auth = endpoint.auth.as_deref().expect("every endpoint is signed");
+    let scheme = ctx.scheme(auth);
+    let scheme_const = const_name(&scheme.id);
+    let http_const = format_ident!("{}_HTTP", scheme_const);
+    match (&scheme.http, ctx.api.encoding) {
+        (Some(HttpBinding::HeaderParams(binding)), RequestEncoding::Json) => {
+            let secret = ident(&binding.secret_credential);
+            let SchemeFamily::SortedParamsDigest(_) = &scheme.signing else {
+                unreachable!("validated spec: header params use sorted params");
             };
-            signer.build_json_request(#id, #method, self.transport.url(#path), &body)
+            let body_signature = endpoint.body_signature.as_ref().map(|b| {
+                let rsa = const_name(&b.scheme);
+                let field = b.field.as_str();
+                let covers = b.covers.iter().map(String::as_str);
+                quote! {
+                    let shard = self.key_shard.as_deref().ok_or_else(|| {
+                        Error::new(#id, ErrorKind::Build("this call needs the key shard: use Client::load_key_shard".into()))
+                    })?;
+                    ::paysmith_types::sign::binding::apply_body_signature(&mut body, &schemes::#rsa, shard, #field, &[#(#covers),*])
+                        .map_err(|e| Error::new(#id, ErrorKind::Signing(e.to_string())))?;
+                }
+            });
+            let mutability = body_signature.as_ref().map(|_| quote!(mut));
+            let body = if endpoint.request.is_some() {
+                quote! {
+                    let #mutability body = ::serde_json::to_value(request)
+                        .map_err(|e| Error::new(#id, ErrorKind::Build(e.to_string())))?;
+                }
+            } else {
+                quote!(let #mutability body = ::serde_json::Value::Object(::serde_json::Map::new());)
+            };
+            quote! {
+                #body
+                #body_signature
+                let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
+                    binding: &schemes::#http_const,
+                    config: &schemes::#scheme_const,
+                    secret: &self.credentials.#secret,
+                    source: self,
+                };
+                signer.build_json_request(#id, #method, self.transport.url(&path), &body)
+            }
+        }
+        _ => unreachable!("validated spec: no generator for this binding and encoding"),
+    }
+}
+
+/// The response type and the expression that decodes `response` into it.
+fn decode(ctx: &Context, endpoint: &Endpoint) -> (TokenStream, TokenStream) {
+    let id = endpoint.id.as_str();
+    let response_type = endpoint.response.as_deref().map(|r| {
+        let ty = TypeRef::parse(r).expect("validated response type");
+        (
+            type_tokens(&ty),
+            endpoint.response_model().unwrap_or_default(),
+        )
+    });
+    match (&ctx.api.envelope, response_type) {
+        (Some(_), Some((ty, model))) => (
+            ty,
+            quote!(::paysmith_runtime::envelope::decode_required(#id, #model, &ENVELOPE, response)),
+        ),
+        (Some(_), None) => (
+            quote!(()),
+            quote!(::paysmith_runtime::envelope::decode::<::serde_json::Value>(#id, "()", &ENVELOPE, response).map(|_| ())),
+        ),
+        (None, response_type) => {
+            let error_field = match &ctx.api.error_body {
+                Some(body) => {
+                    let field = body.field.as_str();
+                    quote!(Some(#field))
+                }
+                None => quote!(None),
+            };
+            let (ty, model) =
+                response_type.unwrap_or_else(|| (quote!(::serde_json::Value), "()".into()));
+            (
+                ty.clone(),
+                quote!(::paysmith_runtime::plain::decode::<#ty>(#id, #model, #error_field, response)),
+            )
         }
     }
 }

@@ -35,17 +35,47 @@ pub fn module(ctx: &Context) -> TokenStream {
     let model_names: Vec<&str> = api.models.iter().map(|m| m.name.as_str()).collect();
     let model_idents: Vec<_> = model_names.iter().map(|m| ident(m)).collect();
     let endpoint_ids: Vec<&str> = api.endpoints.iter().map(|e| e.id.as_str()).collect();
-    let endpoint_builds: Vec<_> = api
-        .endpoints
-        .iter()
-        .map(|e| format_ident!("build_{}", e.id))
-        .collect();
-    let endpoint_requests: Vec<_> = api.endpoints.iter().map(|e| ident(&e.request)).collect();
-    let endpoint_strategies: Vec<_> = api
-        .endpoints
-        .iter()
-        .map(|e| ident(&snake_case(&e.request)))
-        .collect();
+    let build_arms = api.endpoints.iter().map(|e| {
+        let id = e.id.as_str();
+        let build = format_ident!("build_{}", e.id);
+        let count = e.path_params.len();
+        let names: Vec<_> = (0..count).map(|i| format_ident!("p{}", i)).collect();
+        let (parse, pass) = match &e.request {
+            Some(model) => {
+                let ty = ident(model);
+                (
+                    quote!(let request: #ty = ::serde_json::from_value(case.request.clone()).map_err(|e| e.to_string())?;),
+                    quote!(&request),
+                )
+            }
+            None => (quote!(), quote!()),
+        };
+        quote! {
+            #id => {
+                let [#(#names),*] = case.path.as_slice() else {
+                    return Err(format!("`{}` takes {} path parameters", #id, #count));
+                };
+                #parse
+                client.#build(#(#names,)* #pass).map_err(|e| e.to_string())
+            }
+        }
+    });
+    let case_strategies = api.endpoints.iter().map(|e| {
+        let id = e.id.as_str();
+        let count = e.path_params.len();
+        let request = match &e.request {
+            Some(model) => {
+                let function = ident(&snake_case(model));
+                quote!(strategies::#function().prop_map(|m| ::serde_json::to_value(m).expect("models serialise")).boxed())
+            }
+            None => quote!(Just(::serde_json::Value::Null).boxed()),
+        };
+        quote! {
+            (::proptest::collection::vec("[A-Za-z0-9-]{1,12}", #count), #request)
+                .prop_map(|(path, request)| crate::EndpointCase { endpoint: #id, path, request })
+                .boxed()
+        }
+    });
     let enum_strategies = api.enums.iter().map(enum_strategy);
     let model_strategies = api.models.iter().map(model_strategy);
     let model_strategy_fns: Vec<_> = model_names.iter().map(|m| ident(&snake_case(m))).collect();
@@ -73,13 +103,10 @@ pub fn module(ctx: &Context) -> TokenStream {
             }
         }
 
-        /// Builds the signed request of `endpoint` from its request model as JSON.
-        pub fn build(client: &Client, endpoint: &str, request: &::serde_json::Value) -> Result<SignedRequest, String> {
-            match endpoint {
-                #(#endpoint_ids => {
-                    let request: #endpoint_requests = ::serde_json::from_value(request.clone()).map_err(|e| e.to_string())?;
-                    client.#endpoint_builds(&request).map_err(|e| e.to_string())
-                })*
+        /// Builds the signed request of an endpoint case.
+        pub fn build(client: &Client, case: &crate::EndpointCase) -> Result<SignedRequest, String> {
+            match case.endpoint {
+                #(#build_arms)*
                 other => Err(format!("unknown endpoint `{other}`")),
             }
         }
@@ -93,13 +120,9 @@ pub fn module(ctx: &Context) -> TokenStream {
             ]).boxed()
         }
 
-        /// Any endpoint with any request, as (endpoint id, request JSON).
-        pub fn any_request() -> BoxedStrategy<(&'static str, ::serde_json::Value)> {
-            Union::new(vec![
-                #(strategies::#endpoint_strategies()
-                    .prop_map(|m| (#endpoint_ids, ::serde_json::to_value(m).expect("models serialise")))
-                    .boxed(),)*
-            ]).boxed()
+        /// Any endpoint with any path parameters and request.
+        pub fn any_request() -> BoxedStrategy<crate::EndpointCase> {
+            Union::new(vec![#(#case_strategies),*]).boxed()
         }
 
         /// A strategy per enum and model.

@@ -110,7 +110,7 @@ fn inbound_types(api: &ApiFile) -> HashSet<String> {
     let mut pending: Vec<String> = api
         .endpoints
         .iter()
-        .filter_map(|e| e.response.clone())
+        .filter_map(|e| e.response_model())
         .chain(api.callbacks.iter().map(|c| c.payload.clone()))
         .collect();
     let mut seen = HashSet::new();

@@ -1,0 +1,40 @@
+//! What each stage of a signing trace is, in words.
+
+use paysmith_sign::Stage;
+
+/// Printed instead of a stage that contains the secret.
+pub const REDACTED: &str = "<redacted: contains the secret; pass --show-secrets>";
+
+/// One sentence saying what the stage is.
+pub fn describe(family: &str, stage: &str) -> &'static str {
+    match (family, stage) {
+        ("sorted-params-digest", "sorted_keys") => {
+            "keys kept after dropping excluded and empty parameters, in signing order"
+        }
+        ("sorted-params-digest", "string_to_sign") => {
+            "the ordered key=value pairs joined, before the secret is added"
+        }
+        ("sorted-params-digest", "signed_string") => "the string with the secret placed",
+        ("sorted-params-digest", "digest_hex") => "the digest of the signed string, in hex",
+        ("rsa-pkcs1v15-private-encrypt", "plaintext") => "the exact text that is encrypted",
+        ("rsa-pkcs1v15-private-encrypt", "plaintext_bytes") => "its length in UTF-8 bytes",
+        ("rsa-pkcs1v15-private-encrypt", "key_bits") => "size of the shard's RSA key",
+        ("rsa-pkcs1v15-private-encrypt", "max_plaintext_bytes") => {
+            "the longest plaintext one PKCS#1 v1.5 block holds (key bytes - 11)"
+        }
+        (_, "signature") => "the signature, as sent",
+        (_, "headers") => "the headers to attach",
+        (_, "content_md5") => "base64 MD5 of the encoded parameters",
+        (_, "authorization") => "the Authorization header value",
+        _ => "intermediate value",
+    }
+}
+
+/// The value to print for a stage.
+pub fn shown(stage: &Stage, show_secrets: bool) -> &str {
+    if stage.secret && !show_secrets {
+        REDACTED
+    } else {
+        &stage.value
+    }
+}

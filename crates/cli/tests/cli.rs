@@ -1,0 +1,278 @@
+//! The `paysmith` binary as a user runs it.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+const SECRET: &str = "merasdasd";
+
+fn scratch(name: &str, contents: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("paysmith-cli-{}-{name}", std::process::id()));
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+fn paysmith(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_paysmith"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+const DOC_INPUT: &str = r#"{"params": {"orderNo":"Or12898771811","name":"John Li","TimeStamp":"1566781991111","Nonce":"dnasja1N","MerchantNo":"meraojiasdoa123","Lang":"en","SignType":"1","ApiKey":"asdhuasdaosd"}, "secret":"merasdasd"}"#;
+
+#[test]
+fn sign_prints_every_stage_and_hides_the_secret() {
+    let input = scratch("doc.json", DOC_INPUT);
+    let output = paysmith(&["sign", "onebitpay-md5", "--input", input.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["string_to_sign"],
+        "ApiKey=asdhuasdaosd&Lang=en&MerchantNo=meraojiasdoa123&name=John Li&Nonce=dnasja1N&orderNo=Or12898771811&SignType=1&TimeStamp=1566781991111"
+    );
+    assert_eq!(json["signature"], "d826a31317bb52a1832cf023bc7b3a07");
+    assert!(!stdout(&output).contains(SECRET), "the secret leaked");
+
+    let shown = paysmith(&[
+        "sign",
+        "onebitpay-md5",
+        "--input",
+        input.to_str().unwrap(),
+        "--show-secrets",
+    ]);
+    assert!(stdout(&shown).contains("TimeStamp=1566781991111merasdasd"));
+}
+
+#[test]
+fn sign_rsa_reproduces_the_jdk_vector() {
+    let vectors: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../conformance/fixtures/onebitpay-mpc-rsa/vectors.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let first = &vectors["vectors"][0];
+    let input = scratch("rsa.json", &first["input"].to_string());
+    let output = paysmith(&[
+        "sign",
+        "onebitpay-mpc-rsa",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["signature"], first["expect"]["signature"]);
+}
+
+#[test]
+fn explain_numbers_the_steps() {
+    let input = scratch("explain.json", DOC_INPUT);
+    let output = paysmith(&[
+        "explain",
+        "onebitpay-md5",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    let text = stdout(&output);
+    assert!(text.contains("1. sorted_keys"), "{text}");
+    assert!(text.contains("2. string_to_sign"), "{text}");
+    assert!(text.contains("5. signature"), "{text}");
+    assert!(!text.contains(SECRET));
+}
+
+#[test]
+fn verify_accepts_the_right_signature_and_names_the_stage_of_a_wrong_one() {
+    let mut good: serde_json::Value = serde_json::from_str(DOC_INPUT).unwrap();
+    good["signature"] = "d826a31317bb52a1832cf023bc7b3a07".into();
+    let input = scratch("verify-ok.json", &good.to_string());
+    assert_eq!(
+        paysmith(&[
+            "verify",
+            "onebitpay-md5",
+            "--input",
+            input.to_str().unwrap()
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+
+    let mut bad = good.clone();
+    bad["signature"] = "00000000000000000000000000000000".into();
+    let input = scratch("verify-bad.json", &bad.to_string());
+    let output = paysmith(&[
+        "verify",
+        "onebitpay-md5",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("MISMATCH at stage signature"),
+        "{}",
+        stdout(&output)
+    );
+
+    // A provider's own string to sign, given as an expected stage, is compared first.
+    let mut staged: serde_json::Value = serde_json::from_str(DOC_INPUT).unwrap();
+    staged["expect"] = serde_json::json!({"string_to_sign": "ApiKey=asdhuasdaosd&Lang=en&MerchantNo=meraojiasdoa123&Nonce=dnasja1N&SignType=1&TimeStamp=1566781991111&name=John Li&orderNo=Or12898771811"});
+    let input = scratch("verify-stage.json", &staged.to_string());
+    let output = paysmith(&[
+        "verify",
+        "onebitpay-md5",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("the first stage that disagrees is `string_to_sign`"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn verify_checks_a_callback_body() {
+    let body = r#"{"status":1,"dealAmount":10.11,"orderNo":"1231222112d8123","merchantOrderNo":"1231222112d8","orderType":1,"signature":"1c6672fa286b564a3e3c0acf6b4cd3e1"}"#;
+    let input = scratch(
+        "callback.json",
+        &serde_json::json!({"body": body, "secret": SECRET}).to_string(),
+    );
+    let output = paysmith(&[
+        "verify",
+        "onebitpay.order_callback",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+
+    let tampered = body.replace("10.11", "10.12");
+    let input = scratch(
+        "callback-bad.json",
+        &serde_json::json!({"body": tampered, "secret": SECRET}).to_string(),
+    );
+    let output = paysmith(&[
+        "verify",
+        "onebitpay.order_callback",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("dealAmount=10.12"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn vectors_check_passes_and_writes_reports() {
+    let json =
+        std::env::temp_dir().join(format!("paysmith-cli-{}-report.json", std::process::id()));
+    let junit =
+        std::env::temp_dir().join(format!("paysmith-cli-{}-report.xml", std::process::id()));
+    let output = paysmith(&[
+        "vectors",
+        "check",
+        "--json",
+        json.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let text = stdout(&output);
+    assert!(text.contains("PASS onebitpay-md5/authentication-example"));
+    assert!(text.lines().last().unwrap().ends_with(" passed, 0 failed"));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    assert_eq!(report["failed"], 0);
+    assert!(report["passed"].as_u64().unwrap() >= 10);
+    let xml = std::fs::read_to_string(junit).unwrap();
+    assert!(xml.contains("<testsuite name=\"paysmith-vectors\"") && xml.contains("failures=\"0\""));
+}
+
+#[test]
+fn a_wrong_vector_fails_naming_its_stage() {
+    let file = scratch(
+        "bad-vectors.json",
+        &serde_json::json!({
+            "scheme": "onebitpay-md5",
+            "generated_by": "this test",
+            "vectors": [{
+                "id": "wrong",
+                "status": "derived",
+                "source": "test",
+                "derivation": "deliberately wrong",
+                "input": {"params": {"a": "1"}, "secret": "s"},
+                "expect": {"string_to_sign": "a=2"}
+            }]
+        })
+        .to_string(),
+    );
+    let output = paysmith(&["vectors", "check", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output)
+            .contains("FAIL onebitpay-md5/wrong: stage string_to_sign: expected a=2, got a=1"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_field() {
+    let cases = [
+        ("onebitpay-md5", r#"{"params": {"a": "1"}}"#, "secret"),
+        (
+            "onebitpay-md5",
+            r#"{"params": {"a": 1}, "secret": "s"}"#,
+            "params.a",
+        ),
+        (
+            "onebitpay-md5",
+            r#"{"params": {}, "secret": "s", "sekret": "t"}"#,
+            "sekret",
+        ),
+        (
+            "onebitpay-mpc-rsa",
+            r#"{"pfx_base64": "***", "password": "p", "plaintext": "x"}"#,
+            "pfx_base64",
+        ),
+        ("no-such-scheme", r#"{}"#, "no-such-scheme"),
+    ];
+    for (scheme, input, named) in cases {
+        let file = scratch("bad-input.json", input);
+        let output = paysmith(&["sign", scheme, "--input", file.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2), "{scheme} {input}");
+        assert!(
+            stderr(&output).contains(named),
+            "{scheme} {input}: {}",
+            stderr(&output)
+        );
+    }
+    let missing = paysmith(&[
+        "sign",
+        "onebitpay-md5",
+        "--input",
+        "/nonexistent/input.json",
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(paysmith(&["frobnicate"]).status.code(), Some(2));
+}

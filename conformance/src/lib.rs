@@ -92,3 +92,32 @@ pub mod onebitpay {
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeExamples;
+
+/// Test credentials from the Bitpro v1 document's Authentication section.
+pub mod bitpro {
+    use paysmith_bitpro_client::{
+        Client, Credentials, Environment, FixedClock, FixedNonce, Transport,
+    };
+    use paysmith_types::Secret;
+
+    pub const API_KEY: &str = "M3175465";
+    pub const SECRET_KEY: &str =
+        "TkLPjz2dzzyoMZdkJqM1qLusyTizYPl0IeX7vHi+17+mlYEjyfnLIgqopAQ8Bnk2QnwcSYa4VuXY384EnGi3tA==";
+    /// `Mon, 10 Apr 2017 04:43:12 GMT`, the document's date, in milliseconds.
+    pub const TIMESTAMP: u64 = 1_491_799_392_000;
+
+    pub fn credentials() -> Credentials {
+        Credentials {
+            api_key: API_KEY.into(),
+            secret_key: Secret::new(SECRET_KEY),
+        }
+    }
+
+    /// A client on the sandbox URL at the document's date.
+    pub fn fixed_client() -> Client {
+        let transport = Transport::new(Environment::Sandbox.base_url())
+            .with_clock(FixedClock(TIMESTAMP))
+            .with_nonce(FixedNonce(String::new()));
+        Client::with_transport(transport, credentials())
+    }
+}

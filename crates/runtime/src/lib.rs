@@ -9,6 +9,7 @@
 //! the caller's back, and the others are cheap for the caller to retry.
 
 pub mod clock;
+pub mod content_md5;
 pub mod envelope;
 pub mod error;
 pub mod header_params;

@@ -20,6 +20,19 @@ pub enum HttpBinding {
     /// Public parameters travel as headers; they are merged with the top-level fields of
     /// the JSON body for signing, and the signature goes into one more header.
     HeaderParams(HeaderParamsBinding),
+    /// `Date`, `Content-MD5` of the url-encoded parameters, and an `Authorization`
+    /// carrying the api key and the MAC (family `content-md5-hmac`).
+    ContentMd5Authorization(ContentMd5Binding),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ContentMd5Binding {
+    /// Credential sent as the api key in `Authorization`.
+    pub api_key_credential: Cow<'static, str>,
+    /// Credential whose text keys the MAC (never sent).
+    pub secret_credential: Cow<'static, str>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

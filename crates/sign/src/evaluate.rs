@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
+use crate::content_md5_hmac::{ContentMd5HmacConfig, SignedParts};
 use crate::error::{InputError, SignError, VerifyError};
 use crate::pkcs12::{Pkcs12Error, ShardKey, load_shard, load_shard_with_alias};
 use crate::rsa_private::RsaPrivateEncryptConfig;
@@ -45,6 +46,8 @@ pub enum SchemeFamily {
     SortedParamsDigest(SortedParamsConfig),
     /// JDK `Cipher("RSA")` encryption with a PKCS#12 private key.
     RsaPkcs1v15PrivateEncrypt(RsaPrivateEncryptConfig),
+    /// `Content-MD5` of the url-encoded parameters plus an HMAC `Authorization`.
+    ContentMd5Hmac(ContentMd5HmacConfig),
 }
 
 impl SchemeFamily {
@@ -53,6 +56,7 @@ impl SchemeFamily {
         match self {
             SchemeFamily::SortedParamsDigest(_) => "sorted-params-digest",
             SchemeFamily::RsaPkcs1v15PrivateEncrypt(_) => "rsa-pkcs1v15-private-encrypt",
+            SchemeFamily::ContentMd5Hmac(_) => "content-md5-hmac",
         }
     }
 }
@@ -75,7 +79,38 @@ pub fn sign_input(family: &SchemeFamily, input: &Value) -> Result<Trace, InputEr
                 other => InputError::new("pfx_base64", other.to_string()),
             })
         }
+        SchemeFamily::ContentMd5Hmac(cfg) => {
+            let doc = Doc::new(
+                input,
+                &["method", "uri", "date", "body", "api_key", "secret"],
+            )?;
+            Ok(content_md5_trace(cfg, &doc)?.0)
+        }
     }
+}
+
+/// Signs a `content-md5-hmac` input and adds the `headers` stage.
+fn content_md5_trace(
+    cfg: &ContentMd5HmacConfig,
+    doc: &Doc<'_>,
+) -> Result<(Trace, String), InputError> {
+    let body = doc.optional_str("body")?.unwrap_or_default();
+    let parts = SignedParts {
+        method: doc.required_str("method")?,
+        uri: doc.required_str("uri")?,
+        date: doc.required_str("date")?,
+        content: body.as_bytes(),
+        api_key: doc.required_str("api_key")?,
+    };
+    let mut trace = cfg.sign(&parts, &Secret::from(doc.required_str("secret")?));
+    let headers = serde_json::json!({
+        "Authorization": trace.get("authorization"),
+        "Content-MD5": trace.get("content_md5"),
+        "Date": parts.date,
+    });
+    let signature = trace.signature().to_owned();
+    trace.push("headers", headers.to_string());
+    Ok((trace, signature))
 }
 
 /// Verifies the `signature` in `input` according to `family`.
@@ -135,6 +170,33 @@ pub fn verify_input(family: &SchemeFamily, input: &Value) -> Result<Trace, Verif
                 }
             };
             cfg.verify(&public, plaintext, signature)
+        }
+        SchemeFamily::ContentMd5Hmac(cfg) => {
+            let doc = Doc::new(
+                input,
+                &[
+                    "method",
+                    "uri",
+                    "date",
+                    "body",
+                    "api_key",
+                    "secret",
+                    "signature",
+                ],
+            )?;
+            let given = doc.required_str("signature")?;
+            let (trace, expected) = content_md5_trace(cfg, &doc)?;
+            let equal: bool =
+                subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), given.as_bytes()).into();
+            if equal {
+                Ok(trace)
+            } else {
+                Err(VerifyError::Mismatch {
+                    expected,
+                    got: given.to_owned(),
+                    trace,
+                })
+            }
         }
     }
 }

@@ -14,6 +14,7 @@
 //! [`evaluate`] drives either family from a JSON input document.
 
 pub mod binding;
+pub mod content_md5_hmac;
 mod encoding;
 mod error;
 pub mod evaluate;

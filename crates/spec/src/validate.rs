@@ -8,7 +8,7 @@ use paysmith_sign::evaluate::SchemeFamily;
 
 use crate::diag::Diagnostic;
 use crate::load::{Loaded, Spec};
-use crate::model::{ApiFile, EnumRepr, SchemeFile, Vector, VectorStatus};
+use crate::model::{ApiFile, EnumRepr, RequestEncoding, SchemeFile, Vector, VectorStatus};
 use crate::names::{is_keyword, is_snake_case, is_upper_camel, snake_case};
 use crate::path::FieldPath;
 use crate::types::TypeRef;
@@ -146,6 +146,7 @@ const RESERVED_TYPE_NAMES: &[&str] = &[
     "SignedRequest",
     "Clock",
     "NonceSource",
+    "ProviderErrorKind",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -501,40 +502,76 @@ impl<'a> ApiCheck<'a> {
 
     fn check_binding(&mut self, at: &FieldPath, scheme: &SchemeFile) {
         let api = self.api;
-        let Some(HttpBinding::HeaderParams(binding)) = &scheme.http else {
-            self.problem(
-                at,
-                format!(
-                    "scheme `{}` has no `http` binding to sign requests",
-                    scheme.id
-                ),
-            );
-            return;
+        let has_credential = |name: &str, secret: bool| {
+            api.credentials
+                .iter()
+                .any(|c| c.name == name && (c.secret || !secret))
         };
-        if !api
-            .credentials
-            .iter()
-            .any(|c| c.name == binding.secret_credential && c.secret)
-        {
-            self.problem(at, format!("scheme `{}` is keyed with `{}`, which this API does not declare as a secret credential", scheme.id, binding.secret_credential));
+        let mut needs: Vec<(String, bool)> = Vec::new();
+        match (&scheme.http, &scheme.signing, api.encoding) {
+            (
+                Some(HttpBinding::HeaderParams(binding)),
+                SchemeFamily::SortedParamsDigest(_),
+                RequestEncoding::Json,
+            ) => {
+                needs.push((binding.secret_credential.to_string(), true));
+                for param in binding.public_params.iter() {
+                    match &param.value {
+                        ParamValue::Credential { name } => needs.push((name.to_string(), false)),
+                        ParamValue::Setting { name }
+                            if !api.settings.iter().any(|s| s.name == *name) =>
+                        {
+                            self.problem(at, format!("scheme `{}` needs setting `{name}`, which this API does not declare", scheme.id));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            (
+                Some(HttpBinding::ContentMd5Authorization(binding)),
+                SchemeFamily::ContentMd5Hmac(_),
+                RequestEncoding::Form,
+            ) => {
+                needs.push((binding.api_key_credential.to_string(), false));
+                needs.push((binding.secret_credential.to_string(), true));
+            }
+            (None, _, _) => {
+                self.problem(
+                    at,
+                    format!(
+                        "scheme `{}` has no `http` binding to sign requests",
+                        scheme.id
+                    ),
+                );
+                return;
+            }
+            _ => {
+                self.problem(
+                    at,
+                    format!(
+                        "scheme `{}` ({}) cannot sign this API's {:?} requests with its binding",
+                        scheme.id,
+                        scheme.signing.name(),
+                        api.encoding
+                    ),
+                );
+                return;
+            }
         }
-        for param in binding.public_params.iter() {
-            match &param.value {
-                ParamValue::Credential { name }
-                    if !api.credentials.iter().any(|c| c.name == *name) =>
-                {
-                    self.problem(at, format!("scheme `{}` needs credential `{name}`, which this API does not declare", scheme.id));
-                }
-                ParamValue::Setting { name } if !api.settings.iter().any(|s| s.name == *name) => {
-                    self.problem(
-                        at,
-                        format!(
-                            "scheme `{}` needs setting `{name}`, which this API does not declare",
-                            scheme.id
-                        ),
-                    );
-                }
-                _ => {}
+        for (name, secret) in needs {
+            if !has_credential(&name, secret) {
+                let kind = if secret {
+                    "secret credential"
+                } else {
+                    "credential"
+                };
+                self.problem(
+                    at,
+                    format!(
+                        "scheme `{}` needs {kind} `{name}`, which this API does not declare",
+                        scheme.id
+                    ),
+                );
             }
         }
     }

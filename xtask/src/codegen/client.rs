@@ -29,6 +29,14 @@ pub fn lib(ctx: &Context) -> TokenStream {
     let credentials = credentials(ctx);
     let envelope = envelope(ctx);
     let client = client(ctx);
+    let error_kind = ctx.api.error_body.as_ref().map(|_| {
+        quote! {
+            /// The documented kind of a provider error, when `error` is one.
+            pub fn provider_error_kind(error: &Error) -> Option<ProviderErrorKind> {
+                error.provider_message().map(ProviderErrorKind::from_message)
+            }
+        }
+    });
     quote! {
         #(#![doc = #crate_doc])*
 
@@ -45,6 +53,7 @@ pub fn lib(ctx: &Context) -> TokenStream {
         #credentials
         #envelope
         #client
+        #error_kind
     }
 }
 
@@ -183,6 +192,38 @@ fn client(ctx: &Context) -> TokenStream {
     let shard_init = uses_shard.then(|| quote!(key_shard: None,));
     let shard_methods = uses_shard.then(|| shard_methods(ctx));
     let endpoints = api.endpoints.iter().map(|e| endpoint(ctx, e));
+    let uses_header_params = api.endpoints.iter().any(|e| {
+        e.auth
+            .as_deref()
+            .is_some_and(|auth| matches!(ctx.scheme(auth).http, Some(HttpBinding::HeaderParams(_))))
+    });
+    let param_source = uses_header_params.then(|| {
+        quote! {
+        impl ::paysmith_types::sign::binding::ParamSource for Client {
+            fn credential(&self, name: &str) -> Option<&str> {
+                match name {
+                    #(#credential_arms)*
+                    _ => None,
+                }
+            }
+
+            fn setting(&self, name: &str) -> Option<&str> {
+                match name {
+                    #(#setting_arms)*
+                    _ => None,
+                }
+            }
+
+            fn nonce(&self, length: usize) -> String {
+                self.transport.nonce(length)
+            }
+
+            fn now_millis(&self) -> u64 {
+                self.transport.now_millis()
+            }
+        }
+        }
+    });
     quote! {
         /// A client for one merchant account.
         #[derive(Clone)]
@@ -228,29 +269,7 @@ fn client(ctx: &Context) -> TokenStream {
             #(#endpoints)*
         }
 
-        impl ::paysmith_types::sign::binding::ParamSource for Client {
-            fn credential(&self, name: &str) -> Option<&str> {
-                match name {
-                    #(#credential_arms)*
-                    _ => None,
-                }
-            }
-
-            fn setting(&self, name: &str) -> Option<&str> {
-                match name {
-                    #(#setting_arms)*
-                    _ => None,
-                }
-            }
-
-            fn nonce(&self, length: usize) -> String {
-                self.transport.nonce(length)
-            }
-
-            fn now_millis(&self) -> u64 {
-                self.transport.now_millis()
-            }
-        }
+        #param_source
     }
 }
 
@@ -420,6 +439,30 @@ fn build_body(ctx: &Context, endpoint: &Endpoint, method: &str) -> TokenStream {
                     source: self,
                 };
                 signer.build_json_request(#id, #method, self.transport.url(&path), &body)
+            }
+        }
+        (Some(HttpBinding::ContentMd5Authorization(binding)), RequestEncoding::Form) => {
+            let SchemeFamily::ContentMd5Hmac(_) = &scheme.signing else {
+                unreachable!(
+                    "validated spec: content-md5 bindings use the content-md5-hmac family"
+                );
+            };
+            let api_key = ident(&binding.api_key_credential);
+            let secret = ident(&binding.secret_credential);
+            let params = if endpoint.request.is_some() {
+                quote!(::paysmith_runtime::plain::form_pairs(#id, request)?)
+            } else {
+                quote!(Vec::new())
+            };
+            quote! {
+                let params = #params;
+                let signer = ::paysmith_runtime::content_md5::ContentMd5Signer {
+                    config: &schemes::#scheme_const,
+                    api_key: &self.credentials.#api_key,
+                    secret: &self.credentials.#secret,
+                    transport: &self.transport,
+                };
+                Ok(signer.build_form_request(#method, &path, &params))
             }
         }
         _ => unreachable!("validated spec: no generator for this binding and encoding"),

@@ -1,7 +1,8 @@
 //! Scheme parameters as `const` Rust expressions, so generated crates carry them as
 //! data checked by the compiler.
 
-use paysmith_sign::binding::{HeaderParamsBinding, ParamValue};
+use paysmith_sign::binding::{ContentMd5Binding, HeaderParamsBinding, ParamValue};
+use paysmith_sign::content_md5_hmac::{ContentMd5HmacConfig, MacAlgorithm};
 use paysmith_sign::rsa_private::RsaPrivateEncryptConfig;
 use paysmith_sign::sorted_params::{KeyOrder, SecretPlacement, SortedParamsConfig};
 use paysmith_sign::{DigestAlgorithm, OutputEncoding};
@@ -41,11 +42,7 @@ pub fn sorted_params(config: &SortedParamsConfig) -> TokenStream {
             quote!(#sign::sorted_params::SecretPlacement::AppendParam { key: #key })
         }
     };
-    let digest = match config.digest {
-        DigestAlgorithm::Md5 => quote!(#sign::DigestAlgorithm::Md5),
-        DigestAlgorithm::Sha1 => quote!(#sign::DigestAlgorithm::Sha1),
-        DigestAlgorithm::Sha256 => quote!(#sign::DigestAlgorithm::Sha256),
-    };
+    let digest = digest(config.digest);
     let out = output(config.output);
     quote! {
         #sign::sorted_params::SortedParamsConfig {
@@ -103,6 +100,50 @@ pub fn header_params(binding: &HeaderParamsBinding) -> TokenStream {
         #sign::binding::HeaderParamsBinding {
             public_params: ::std::borrow::Cow::Borrowed(&[#(#params),*]),
             signature_header: #header,
+            secret_credential: #secret,
+        }
+    }
+}
+
+fn digest(algorithm: DigestAlgorithm) -> TokenStream {
+    let sign = SIGN();
+    match algorithm {
+        DigestAlgorithm::Md5 => quote!(#sign::DigestAlgorithm::Md5),
+        DigestAlgorithm::Sha1 => quote!(#sign::DigestAlgorithm::Sha1),
+        DigestAlgorithm::Sha256 => quote!(#sign::DigestAlgorithm::Sha256),
+    }
+}
+
+pub fn content_md5_hmac(config: &ContentMd5HmacConfig) -> TokenStream {
+    let sign = SIGN();
+    let separator = cow(&config.separator);
+    let content_digest = digest(config.content_digest);
+    let mac = match config.mac {
+        MacAlgorithm::HmacSha1 => quote!(#sign::content_md5_hmac::MacAlgorithm::HmacSha1),
+        MacAlgorithm::HmacSha256 => quote!(#sign::content_md5_hmac::MacAlgorithm::HmacSha256),
+    };
+    let out = output(config.output);
+    let prefix = cow(&config.authorization_prefix);
+    let skew = config.max_skew_seconds;
+    quote! {
+        #sign::content_md5_hmac::ContentMd5HmacConfig {
+            separator: #separator,
+            content_digest: #content_digest,
+            mac: #mac,
+            output: #out,
+            authorization_prefix: #prefix,
+            max_skew_seconds: #skew,
+        }
+    }
+}
+
+pub fn content_md5_binding(binding: &ContentMd5Binding) -> TokenStream {
+    let sign = SIGN();
+    let key = cow(&binding.api_key_credential);
+    let secret = cow(&binding.secret_credential);
+    quote! {
+        #sign::binding::ContentMd5Binding {
+            api_key_credential: #key,
             secret_credential: #secret,
         }
     }

@@ -27,6 +27,7 @@ pub fn lib(ctx: &Context) -> TokenStream {
     let enums = api.enums.iter().map(|e| enumeration(ctx, e));
     let models = api.models.iter().map(|m| model(ctx, m));
     let callbacks = api.callbacks.iter().map(callback);
+    let error_kinds = api.error_body.as_ref().map(error_kinds);
     quote! {
         #(#![doc = #crate_doc])*
 
@@ -37,6 +38,50 @@ pub fn lib(ctx: &Context) -> TokenStream {
         #(#enums)*
         #(#models)*
         #(#callbacks)*
+        #error_kinds
+    }
+}
+
+fn error_kinds(body: &paysmith_spec::model::ErrorBody) -> TokenStream {
+    let names: Vec<_> = body.kinds.iter().map(|k| ident(&k.name)).collect();
+    let messages: Vec<&str> = body.kinds.iter().map(|k| k.message.as_str()).collect();
+    let docs: Vec<_> = body
+        .kinds
+        .iter()
+        .map(|k| doc(&format!("`{}`: {}", k.message, k.description)))
+        .collect();
+    let field = body.field.as_str();
+    let description = doc(&format!(
+        "The documented messages of the `{field}` error body (section \"{}\"); any other \
+         message is kept in `Other`.",
+        body.source.section
+    ));
+    quote! {
+        #description
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum ProviderErrorKind {
+            #(#docs #names,)*
+            /// A message this version does not know, kept as received.
+            Other(String),
+        }
+
+        impl ProviderErrorKind {
+            /// The kind of a message, compared exactly.
+            pub fn from_message(message: &str) -> Self {
+                match message {
+                    #(#messages => Self::#names,)*
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+
+            /// The message as the provider sends it.
+            pub fn message(&self) -> &str {
+                match self {
+                    #(Self::#names => #messages,)*
+                    Self::Other(message) => message,
+                }
+            }
+        }
     }
 }
 
@@ -71,15 +116,30 @@ fn schemes(ctx: &Context) -> TokenStream {
                     pub const #name: ::paysmith_types::sign::rsa_private::RsaPrivateEncryptConfig = #value;
                 }
             }
+            SchemeFamily::ContentMd5Hmac(config) => {
+                let value = consts::content_md5_hmac(config);
+                quote! {
+                    #description
+                    pub const #name: ::paysmith_types::sign::content_md5_hmac::ContentMd5HmacConfig = #value;
+                }
+            }
         };
         let http = scheme.http.as_ref().map(|binding| {
-            let paysmith_sign::binding::HttpBinding::HeaderParams(binding) = binding;
             let http_name = format_ident!("{}_HTTP", name);
-            let value = consts::header_params(binding);
+            let (ty, value) = match binding {
+                paysmith_sign::binding::HttpBinding::HeaderParams(binding) => (
+                    quote!(::paysmith_types::sign::binding::HeaderParamsBinding),
+                    consts::header_params(binding),
+                ),
+                paysmith_sign::binding::HttpBinding::ContentMd5Authorization(binding) => (
+                    quote!(::paysmith_types::sign::binding::ContentMd5Binding),
+                    consts::content_md5_binding(binding),
+                ),
+            };
             let text = format!(" How `{id}` attaches to an HTTP request.");
             quote! {
                 #[doc = #text]
-                pub const #http_name: ::paysmith_types::sign::binding::HeaderParamsBinding = #value;
+                pub const #http_name: #ty = #value;
             }
         });
         quote! { #signing #http }

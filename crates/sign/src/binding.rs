@@ -23,6 +23,25 @@ pub enum HttpBinding {
     /// `Date`, `Content-MD5` of the url-encoded parameters, and an `Authorization`
     /// carrying the api key and the MAC (family `content-md5-hmac`).
     ContentMd5Authorization(ContentMd5Binding),
+    /// Acquia HTTP HMAC 2.0 headers: `Authorization: acquia-http-hmac …`,
+    /// `X-Authorization-Timestamp`, and `X-Authorization-Content-SHA256` with a body
+    /// (family `acquia-http-hmac`); the response signature is checked when present.
+    AcquiaAuthorization(AcquiaBinding),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AcquiaBinding {
+    /// Credential sent as `id` (who is signing).
+    pub id_credential: Cow<'static, str>,
+    /// Credential holding the base64 secret; its decoded bytes key the HMAC.
+    pub secret_credential: Cow<'static, str>,
+    /// Realm sent in `Authorization` and signed.
+    pub realm: Cow<'static, str>,
+    /// Headers the API sends on every request that are also signed.
+    #[serde(default)]
+    pub signed_headers: Cow<'static, [Cow<'static, str>]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,6 +7,8 @@
 //! | family | sign | verify adds |
 //! | --- | --- | --- |
 //! | `sorted-params-digest` | `{"params": {"k": "v", ...}, "secret": "..."}` | `"signature"` |
+//! | `content-md5-hmac` | `{"method", "uri", "date", "body", "api_key", "secret"}` | `"signature"` |
+//! | `acquia-http-hmac` | see [`acquia`] | `"signature"` and/or `"response_signature"` |
 //! | `rsa-pkcs1v15-private-encrypt` | `{"pfx_base64", "password", "plaintext"}`, optional `"alias"` | `"signature"`; `"public_key_pem"` may replace `"pfx_base64"` + `"password"` |
 //!
 //! Parameter values must be JSON strings: the exact text that is signed is
@@ -22,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
+use crate::acquia_hmac::AcquiaHmacConfig;
 use crate::content_md5_hmac::{ContentMd5HmacConfig, SignedParts};
 use crate::error::{InputError, SignError, VerifyError};
 use crate::pkcs12::{Pkcs12Error, ShardKey, load_shard, load_shard_with_alias};
@@ -29,6 +32,8 @@ use crate::rsa_private::RsaPrivateEncryptConfig;
 use crate::secret::Secret;
 use crate::sorted_params::SortedParamsConfig;
 use crate::trace::Trace;
+
+mod acquia;
 
 /// A signing family together with its configuration.
 ///
@@ -48,6 +53,9 @@ pub enum SchemeFamily {
     RsaPkcs1v15PrivateEncrypt(RsaPrivateEncryptConfig),
     /// `Content-MD5` of the url-encoded parameters plus an HMAC `Authorization`.
     ContentMd5Hmac(ContentMd5HmacConfig),
+    /// Acquia HTTP HMAC 2.0: HMAC-SHA256 over the request line by line, and the
+    /// server's response signature.
+    AcquiaHttpHmac(AcquiaHmacConfig),
 }
 
 impl SchemeFamily {
@@ -57,6 +65,7 @@ impl SchemeFamily {
             SchemeFamily::SortedParamsDigest(_) => "sorted-params-digest",
             SchemeFamily::RsaPkcs1v15PrivateEncrypt(_) => "rsa-pkcs1v15-private-encrypt",
             SchemeFamily::ContentMd5Hmac(_) => "content-md5-hmac",
+            SchemeFamily::AcquiaHttpHmac(_) => "acquia-http-hmac",
         }
     }
 }
@@ -86,6 +95,7 @@ pub fn sign_input(family: &SchemeFamily, input: &Value) -> Result<Trace, InputEr
             )?;
             Ok(content_md5_trace(cfg, &doc)?.0)
         }
+        SchemeFamily::AcquiaHttpHmac(cfg) => acquia::sign(cfg, input),
     }
 }
 
@@ -186,18 +196,25 @@ pub fn verify_input(family: &SchemeFamily, input: &Value) -> Result<Trace, Verif
             )?;
             let given = doc.required_str("signature")?;
             let (trace, expected) = content_md5_trace(cfg, &doc)?;
-            let equal: bool =
-                subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), given.as_bytes()).into();
-            if equal {
-                Ok(trace)
-            } else {
-                Err(VerifyError::Mismatch {
-                    expected,
-                    got: given.to_owned(),
-                    trace,
-                })
-            }
+            compare(trace, &expected, given)
         }
+        SchemeFamily::AcquiaHttpHmac(cfg) => acquia::verify(cfg, input),
+    }
+}
+
+/// Constant-time comparison of a recomputed signature with the one given.
+pub(crate) fn compare(trace: Trace, expected: &str, given: &str) -> Result<Trace, VerifyError> {
+    if bool::from(subtle::ConstantTimeEq::ct_eq(
+        expected.as_bytes(),
+        given.as_bytes(),
+    )) {
+        Ok(trace)
+    } else {
+        Err(VerifyError::Mismatch {
+            expected: expected.to_owned(),
+            got: given.to_owned(),
+            trace,
+        })
     }
 }
 
@@ -279,7 +296,7 @@ fn public_key_from_pem(pem: &str) -> Result<RsaPublicKey, InputError> {
         })
 }
 
-fn kind(v: &Value) -> &'static str {
+pub(crate) fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -291,12 +308,12 @@ fn kind(v: &Value) -> &'static str {
 }
 
 /// A top-level input object whose field names have been checked.
-struct Doc<'a> {
-    map: &'a Map<String, Value>,
+pub(crate) struct Doc<'a> {
+    pub(crate) map: &'a Map<String, Value>,
 }
 
 impl<'a> Doc<'a> {
-    fn new(input: &'a Value, allowed: &[&str]) -> Result<Self, InputError> {
+    pub(crate) fn new(input: &'a Value, allowed: &[&str]) -> Result<Self, InputError> {
         let Value::Object(map) = input else {
             return Err(InputError::new(
                 "$",
@@ -312,17 +329,17 @@ impl<'a> Doc<'a> {
         Ok(Doc { map })
     }
 
-    fn has(&self, name: &str) -> bool {
+    pub(crate) fn has(&self, name: &str) -> bool {
         self.map.contains_key(name)
     }
 
-    fn required(&self, name: &str) -> Result<&'a Value, InputError> {
+    pub(crate) fn required(&self, name: &str) -> Result<&'a Value, InputError> {
         self.map
             .get(name)
             .ok_or_else(|| InputError::new(name, "missing"))
     }
 
-    fn required_str(&self, name: &str) -> Result<&'a str, InputError> {
+    pub(crate) fn required_str(&self, name: &str) -> Result<&'a str, InputError> {
         match self.required(name)? {
             Value::String(s) => Ok(s),
             other => Err(InputError::new(
@@ -332,7 +349,7 @@ impl<'a> Doc<'a> {
         }
     }
 
-    fn optional_str(&self, name: &str) -> Result<Option<&'a str>, InputError> {
+    pub(crate) fn optional_str(&self, name: &str) -> Result<Option<&'a str>, InputError> {
         if self.has(name) {
             self.required_str(name).map(Some)
         } else {

@@ -11,9 +11,18 @@
 //!   `Cipher("RSA")` encrypt-with-private-key over a plaintext, keyed by a
 //!   PKCS#12 shard loaded with [`pkcs12`].
 //!
-//! [`evaluate`] drives either family from a JSON input document.
+//! - [`content_md5_hmac`] (`content-md5-hmac`): `Content-MD5` plus an HMAC
+//!   `Authorization` (Bitpro API v1).
+//! - [`acquia_hmac`] (`acquia-http-hmac`): Acquia HTTP HMAC 2.0 with its response
+//!   signature (Bitpro merchant API).
+//! - [`bitpay_ecdsa`] (`bitpay-ecdsa`): BitPay's `X-Identity` / `X-Signature`
+//!   secp256k1 ECDSA over the URL and body, and the key's SIN.
+//!
+//! [`evaluate`] drives every family from a JSON input document.
 
+pub mod acquia_hmac;
 pub mod binding;
+pub mod bitpay_ecdsa;
 pub mod content_md5_hmac;
 mod encoding;
 mod error;

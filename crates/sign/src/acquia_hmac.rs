@@ -1,0 +1,868 @@
+//! Family `acquia-http-hmac`: Acquia HTTP HMAC 2.0 (HMAC-SHA256 keyed with the
+//! base64-decoded secret), with its response signature.
+//!
+//! The string to sign is, joined by `\n` without a trailing newline: the method, the
+//! lowercase host (with the port only when it is not the default), the raw path, the
+//! raw query (an empty line when there is none), the `id/nonce/realm/version` line
+//! (values percent-encoded), one `name:value` line per signed header (lowercased
+//! names, sorted), the timestamp, and for a non-empty body the lowercased content
+//! type and the base64 SHA-256 of the body. Nothing is decoded, sorted or
+//! re-encoded: the bytes signed are the bytes on the wire.
+
+use std::borrow::Cow;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::secret::Secret;
+use crate::trace::Trace;
+
+/// Scheme word that starts the `Authorization` header.
+pub const AUTHORIZATION_SCHEME: &str = "acquia-http-hmac";
+/// Header carrying the request time in Unix seconds.
+pub const TIMESTAMP_HEADER: &str = "X-Authorization-Timestamp";
+/// Header carrying the base64 SHA-256 of a non-empty body.
+pub const CONTENT_SHA256_HEADER: &str = "X-Authorization-Content-SHA256";
+/// Header carrying the server's signature of its response.
+pub const RESPONSE_SIGNATURE_HEADER: &str = "X-Server-Authorization-HMAC-SHA256";
+
+/// RFC 3986: everything but the unreserved characters is encoded.
+const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// What JavaScript's `encodeURI` leaves alone (the Acquia JS library's header list).
+const ENCODE_URI: &AsciiSet = &RFC3986
+    .remove(b';')
+    .remove(b',')
+    .remove(b'/')
+    .remove(b'?')
+    .remove(b':')
+    .remove(b'@')
+    .remove(b'&')
+    .remove(b'=')
+    .remove(b'+')
+    .remove(b'$')
+    .remove(b'!')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'#');
+
+fn pct(text: &str) -> Cow<'_, str> {
+    utf8_percent_encode(text, RFC3986).into()
+}
+
+/// Parameters of the `acquia-http-hmac` family.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct AcquiaHmacConfig {
+    /// Protocol version sent in `version` and signed, e.g. `2.0`.
+    pub version: Cow<'static, str>,
+    /// Largest accepted difference between `X-Authorization-Timestamp` and the
+    /// verifier's clock (the specification says 900 seconds).
+    pub max_skew_seconds: u64,
+    /// How the `Authorization` header lays out its parameters. Servers accept any
+    /// order; this only decides what the client sends.
+    pub authorization_format: AuthorizationFormat,
+}
+
+/// Layout of the `Authorization` header's `key="value"` parameters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorizationFormat {
+    /// `realm,id,nonce,version,headers,signature`, `headers=""` always present (the
+    /// specification's README, the PHP and Ruby libraries, the Bitpro document).
+    #[default]
+    SpecOrder,
+    /// Keys in alphabetical order, `headers` left out when empty (the specification's
+    /// `fixtures.json`, the Go library).
+    SortedOmitEmptyHeaders,
+    /// `id,nonce,realm,version,headers,signature`, header names lowercased, sorted and
+    /// passed through `encodeURI` (the JavaScript library).
+    JsLibrary,
+}
+
+/// The HMAC key: the base64-decoded secret, wiped on drop.
+#[derive(Clone)]
+pub struct AcquiaKey(Zeroizing<Vec<u8>>);
+
+impl AcquiaKey {
+    /// Decodes the secret as the provider hands it out (standard base64).
+    pub fn from_base64(secret: &Secret) -> Result<Self, KeyError> {
+        let decoded = STANDARD
+            .decode(secret.expose().trim())
+            .map_err(|e| KeyError(e.to_string()))?;
+        if decoded.is_empty() {
+            return Err(KeyError("the secret decodes to no bytes".into()));
+        }
+        Ok(AcquiaKey(Zeroizing::new(decoded)))
+    }
+
+    fn mac(&self) -> Hmac<Sha256> {
+        Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length")
+    }
+}
+
+impl std::fmt::Debug for AcquiaKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AcquiaKey(<redacted, {} bytes>)", self.0.len())
+    }
+}
+
+/// The secret is not standard base64.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the secret key is not valid base64: {0}")]
+pub struct KeyError(String);
+
+/// Host, path and query exactly as they go on the wire.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target<'a> {
+    /// Lowercase host, with `:port` only when it is not the scheme's default.
+    pub host: String,
+    /// The path as sent (`/` when the URL has none: that is what HTTP sends).
+    pub path: &'a str,
+    /// The query as sent, without `?`; empty when there is none.
+    pub query: &'a str,
+}
+
+/// A URL that cannot be split into host, path and query.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{url}` is not an absolute http(s) URL: {problem}")]
+pub struct UrlError {
+    pub url: String,
+    pub problem: &'static str,
+}
+
+/// Splits an absolute URL into the parts that are signed, without decoding,
+/// normalising or re-encoding anything; a fragment is never sent and is dropped.
+pub fn split_url(url: &str) -> Result<Target<'_>, UrlError> {
+    let fail = |problem| UrlError {
+        url: url.to_owned(),
+        problem,
+    };
+    let (scheme, rest) = url.split_once("://").ok_or_else(|| fail("no scheme"))?;
+    let default_port = match scheme.to_ascii_lowercase().as_str() {
+        "http" => "80",
+        "https" => "443",
+        _ => return Err(fail("the scheme is not http or https")),
+    };
+    let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, after) = rest.split_at(authority_end);
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    if authority.is_empty() {
+        return Err(fail("no host"));
+    }
+    let host = match authority.rsplit_once(':') {
+        Some((name, port)) if !name.ends_with(']') || authority.starts_with('[') => {
+            if port == default_port || port.is_empty() {
+                name.to_ascii_lowercase()
+            } else {
+                authority.to_ascii_lowercase()
+            }
+        }
+        _ => authority.to_ascii_lowercase(),
+    };
+    let (path, query) = after.split_once('?').unwrap_or((after, ""));
+    Ok(Target {
+        host,
+        path: if path.is_empty() { "/" } else { path },
+        query,
+    })
+}
+
+/// Everything a request signature covers.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestParts<'a> {
+    pub method: &'a str,
+    /// Host as sent (lowercased when signed), with a non-default port.
+    pub host: &'a str,
+    pub path: &'a str,
+    pub query: &'a str,
+    /// The signed headers as (name, value); order does not matter.
+    pub signed_headers: &'a [(&'a str, &'a str)],
+    /// The `Content-Type` value; signed only with a non-empty body.
+    pub content_type: Option<&'a str>,
+    pub body: &'a [u8],
+    pub id: &'a str,
+    pub nonce: &'a str,
+    pub realm: &'a str,
+    /// Unix seconds, as sent in `X-Authorization-Timestamp`.
+    pub timestamp: u64,
+}
+
+/// A request signature and the values that travel with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestSignature {
+    /// base64 HMAC-SHA256 of the string to sign.
+    pub signature: String,
+    /// base64 SHA-256 of the body, `None` for an empty body.
+    pub content_sha256: Option<String>,
+    /// The `Authorization` header value.
+    pub authorization: String,
+}
+
+impl AcquiaHmacConfig {
+    /// `id=…&nonce=…&realm=…&version=…`, values percent-encoded.
+    pub fn auth_params(&self, parts: &RequestParts<'_>) -> String {
+        format!(
+            "id={}&nonce={}&realm={}&version={}",
+            pct(parts.id),
+            pct(parts.nonce),
+            pct(parts.realm),
+            pct(&self.version)
+        )
+    }
+
+    /// The string to sign and the body hash it ends with (if any).
+    pub fn string_to_sign(&self, parts: &RequestParts<'_>) -> (String, Option<String>) {
+        let mut headers: Vec<(String, &str)> = parts
+            .signed_headers
+            .iter()
+            .map(|(name, value)| (name.to_ascii_lowercase(), *value))
+            .collect();
+        headers.sort();
+        let content_sha256 = (!parts.body.is_empty()).then(|| content_sha256(parts.body));
+        let mut out = String::with_capacity(256 + parts.path.len() + parts.query.len());
+        for line in [
+            parts.method.to_ascii_uppercase().as_str(),
+            parts.host.to_ascii_lowercase().as_str(),
+            parts.path,
+            parts.query,
+            self.auth_params(parts).as_str(),
+        ] {
+            out.push_str(line);
+            out.push('\n');
+        }
+        for (name, value) in &headers {
+            out.push_str(name);
+            out.push(':');
+            out.push_str(value);
+            out.push('\n');
+        }
+        out.push_str(&parts.timestamp.to_string());
+        if let Some(hash) = &content_sha256 {
+            out.push('\n');
+            out.push_str(&parts.content_type.unwrap_or_default().to_ascii_lowercase());
+            out.push('\n');
+            out.push_str(hash);
+        }
+        (out, content_sha256)
+    }
+
+    /// Signs without recording stages: the signature, body hash and `Authorization`.
+    pub fn sign_request(&self, parts: &RequestParts<'_>, key: &AcquiaKey) -> RequestSignature {
+        let (string_to_sign, content_sha256) = self.string_to_sign(parts);
+        let signature = hmac_base64(key, string_to_sign.as_bytes());
+        let authorization = self.authorization(parts, &signature);
+        RequestSignature {
+            signature,
+            content_sha256,
+            authorization,
+        }
+    }
+
+    /// Signs; stages `content_sha256` (non-empty body only), `auth_params`,
+    /// `string_to_sign`, `signature`, `authorization`.
+    pub fn sign(&self, parts: &RequestParts<'_>, key: &AcquiaKey) -> Trace {
+        let (string_to_sign, content_sha256) = self.string_to_sign(parts);
+        let signature = hmac_base64(key, string_to_sign.as_bytes());
+        let authorization = self.authorization(parts, &signature);
+        let mut trace = Trace::with_capacity(5);
+        if let Some(hash) = content_sha256 {
+            trace.push("content_sha256", hash);
+        }
+        trace.push("auth_params", self.auth_params(parts));
+        trace.push("string_to_sign", string_to_sign);
+        trace.push("signature", signature);
+        trace.push("authorization", authorization);
+        trace
+    }
+
+    /// The `Authorization` header value in the configured layout.
+    pub fn authorization(&self, parts: &RequestParts<'_>, signature: &str) -> String {
+        let names: Vec<&str> = parts.signed_headers.iter().map(|(name, _)| *name).collect();
+        let (id, nonce, realm, version) = (
+            pct(parts.id),
+            pct(parts.nonce),
+            pct(parts.realm),
+            pct(&self.version),
+        );
+        let pairs: Vec<(&str, String)> = match self.authorization_format {
+            AuthorizationFormat::SpecOrder => vec![
+                ("realm", realm.into_owned()),
+                ("id", id.into_owned()),
+                ("nonce", nonce.into_owned()),
+                ("version", version.into_owned()),
+                ("headers", pct(&names.join(";")).into_owned()),
+                ("signature", signature.to_owned()),
+            ],
+            AuthorizationFormat::SortedOmitEmptyHeaders => {
+                let mut pairs = vec![
+                    ("id", id.into_owned()),
+                    ("nonce", nonce.into_owned()),
+                    ("realm", realm.into_owned()),
+                    ("signature", signature.to_owned()),
+                    ("version", version.into_owned()),
+                ];
+                if !names.is_empty() {
+                    pairs.insert(0, ("headers", pct(&names.join(";")).into_owned()));
+                }
+                pairs
+            }
+            AuthorizationFormat::JsLibrary => {
+                let mut lower: Vec<String> =
+                    names.iter().map(|name| name.to_ascii_lowercase()).collect();
+                lower.sort();
+                vec![
+                    ("id", id.into_owned()),
+                    ("nonce", nonce.into_owned()),
+                    ("realm", realm.into_owned()),
+                    ("version", version.into_owned()),
+                    (
+                        "headers",
+                        utf8_percent_encode(&lower.join(";"), ENCODE_URI).to_string(),
+                    ),
+                    ("signature", signature.to_owned()),
+                ]
+            }
+        };
+        let params: Vec<String> = pairs
+            .iter()
+            .map(|(key, value)| format!("{key}=\"{value}\""))
+            .collect();
+        format!("{AUTHORIZATION_SCHEME} {}", params.join(","))
+    }
+
+    /// `nonce\ntimestamp\nbody`: what the server's response signature covers.
+    pub fn response_string_to_sign(nonce: &str, timestamp: u64, body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(nonce.len() + 24 + body.len());
+        out.extend_from_slice(nonce.as_bytes());
+        out.push(b'\n');
+        out.extend_from_slice(timestamp.to_string().as_bytes());
+        out.push(b'\n');
+        out.extend_from_slice(body);
+        out
+    }
+
+    /// The `X-Server-Authorization-HMAC-SHA256` value a server sends with `body`.
+    pub fn response_signature(key: &AcquiaKey, nonce: &str, timestamp: u64, body: &[u8]) -> String {
+        hmac_base64(key, &Self::response_string_to_sign(nonce, timestamp, body))
+    }
+
+    /// Response signing; stages `response_string_to_sign`, `response_signature`.
+    pub fn sign_response(key: &AcquiaKey, nonce: &str, timestamp: u64, body: &[u8]) -> Trace {
+        let string = Self::response_string_to_sign(nonce, timestamp, body);
+        let signature = hmac_base64(key, &string);
+        let mut trace = Trace::with_capacity(2);
+        trace.push(
+            "response_string_to_sign",
+            String::from_utf8_lossy(&string).into_owned(),
+        );
+        trace.push("response_signature", signature);
+        trace
+    }
+
+    /// Client side: checks the server's response signature in constant time.
+    pub fn verify_response(
+        key: &AcquiaKey,
+        nonce: &str,
+        timestamp: u64,
+        body: &[u8],
+        received: &str,
+    ) -> Result<(), ResponseSignatureError> {
+        let expected = Self::response_signature(key, nonce, timestamp, body);
+        if bool::from(expected.as_bytes().ct_eq(received.trim().as_bytes())) {
+            Ok(())
+        } else {
+            Err(ResponseSignatureError {
+                received: received.to_owned(),
+            })
+        }
+    }
+
+    /// Server side: checks a request as received, stage by stage: the
+    /// `Authorization` header, the version and realm, the timestamp window, the
+    /// body hash, the signed headers and the signature. `key_for` returns the key of
+    /// a known id. The nonce is returned so the caller can refuse a replay.
+    pub fn verify_request(
+        &self,
+        request: &ReceivedRequest<'_>,
+        expected_realm: &str,
+        now_seconds: u64,
+        key_for: &dyn Fn(&str) -> Option<AcquiaKey>,
+    ) -> Result<VerifiedRequest, RequestVerifyError> {
+        let header = |name: &str| {
+            request
+                .headers
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                .map(|(_, value)| *value)
+        };
+        let authorization =
+            header("Authorization").ok_or(RequestVerifyError::MissingHeader("Authorization"))?;
+        let params = AuthorizationParams::parse(authorization)?;
+        if params.version != self.version {
+            return Err(RequestVerifyError::Version(params.version));
+        }
+        if params.realm != expected_realm {
+            return Err(RequestVerifyError::Realm(params.realm));
+        }
+        let timestamp_text =
+            header(TIMESTAMP_HEADER).ok_or(RequestVerifyError::MissingHeader(TIMESTAMP_HEADER))?;
+        let timestamp: u64 = timestamp_text
+            .trim()
+            .parse()
+            .map_err(|_| RequestVerifyError::TimestampFormat(timestamp_text.to_owned()))?;
+        let skew = now_seconds.abs_diff(timestamp);
+        if skew > self.max_skew_seconds {
+            return Err(RequestVerifyError::Stale {
+                skew,
+                max: self.max_skew_seconds,
+            });
+        }
+        if !request.body.is_empty() {
+            let computed = content_sha256(request.body);
+            let received = header(CONTENT_SHA256_HEADER)
+                .ok_or(RequestVerifyError::MissingHeader(CONTENT_SHA256_HEADER))?;
+            if !bool::from(computed.as_bytes().ct_eq(received.as_bytes())) {
+                return Err(RequestVerifyError::ContentSha256 {
+                    received: received.to_owned(),
+                    computed,
+                });
+            }
+        }
+        let key =
+            key_for(&params.id).ok_or_else(|| RequestVerifyError::UnknownId(params.id.clone()))?;
+        let mut signed_headers = Vec::with_capacity(params.headers.len());
+        for name in &params.headers {
+            let value = header(name)
+                .ok_or_else(|| RequestVerifyError::MissingSignedHeader(name.clone()))?;
+            signed_headers.push((name.as_str(), value));
+        }
+        let parts = RequestParts {
+            method: request.method,
+            host: request.host,
+            path: request.path,
+            query: request.query,
+            signed_headers: &signed_headers,
+            content_type: header("Content-Type"),
+            body: request.body,
+            id: &params.id,
+            nonce: &params.nonce,
+            realm: &params.realm,
+            timestamp,
+        };
+        let trace = self.sign(&parts, &key);
+        if bool::from(
+            trace
+                .signature()
+                .as_bytes()
+                .ct_eq(params.signature.as_bytes()),
+        ) {
+            Ok(VerifiedRequest {
+                id: params.id,
+                nonce: params.nonce,
+                timestamp,
+                trace,
+            })
+        } else {
+            Err(RequestVerifyError::Signature {
+                string_to_sign: trace.get("string_to_sign").unwrap_or_default().to_owned(),
+            })
+        }
+    }
+}
+
+/// base64 SHA-256 of a body, as `X-Authorization-Content-SHA256` carries it.
+pub fn content_sha256(body: &[u8]) -> String {
+    STANDARD.encode(Sha256::digest(body))
+}
+
+fn hmac_base64(key: &AcquiaKey, message: &[u8]) -> String {
+    let mut mac = key.mac();
+    mac.update(message);
+    STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// A request as a server received it.
+#[derive(Clone, Copy, Debug)]
+pub struct ReceivedRequest<'a> {
+    pub method: &'a str,
+    /// The `Host` header (with its port, if any).
+    pub host: &'a str,
+    pub path: &'a str,
+    pub query: &'a str,
+    /// Every header received.
+    pub headers: &'a [(&'a str, &'a str)],
+    pub body: &'a [u8],
+}
+
+/// A request that verified.
+#[derive(Clone, Debug)]
+pub struct VerifiedRequest {
+    pub id: String,
+    /// Refuse a second request with the same nonce inside the window.
+    pub nonce: String,
+    pub timestamp: u64,
+    pub trace: Trace,
+}
+
+/// The parameters of an `Authorization: acquia-http-hmac …` header, decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthorizationParams {
+    pub id: String,
+    pub nonce: String,
+    pub realm: String,
+    pub version: String,
+    /// Signed header names, in the order listed.
+    pub headers: Vec<String>,
+    pub signature: String,
+}
+
+impl AuthorizationParams {
+    /// Parses `key="value"` pairs in any order; `headers` may be absent.
+    pub fn parse(header: &str) -> Result<Self, RequestVerifyError> {
+        let format = |problem: String| RequestVerifyError::AuthorizationFormat(problem);
+        let rest = header
+            .trim()
+            .strip_prefix(AUTHORIZATION_SCHEME)
+            .and_then(|rest| rest.strip_prefix(' '))
+            .ok_or_else(|| format(format!("does not start with `{AUTHORIZATION_SCHEME} `")))?;
+        let mut values: std::collections::BTreeMap<&str, String> = Default::default();
+        for pair in rest.split(',') {
+            let (key, value) = pair
+                .trim()
+                .split_once('=')
+                .ok_or_else(|| format(format!("`{pair}` is not key=\"value\"")))?;
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .ok_or_else(|| format(format!("the value of `{key}` is not quoted")))?;
+            let decoded = percent_encoding::percent_decode_str(value)
+                .decode_utf8()
+                .map_err(|_| format(format!("the value of `{key}` is not UTF-8")))?;
+            let decoded = if key == "signature" {
+                value.to_owned()
+            } else {
+                decoded.into_owned()
+            };
+            if values.insert(key, decoded).is_some() {
+                return Err(format(format!("`{key}` appears twice")));
+            }
+        }
+        let mut take = |key: &'static str| {
+            values
+                .remove(key)
+                .ok_or_else(|| format(format!("`{key}` is missing")))
+        };
+        let id = take("id")?;
+        let nonce = take("nonce")?;
+        let realm = take("realm")?;
+        let version = take("version")?;
+        let signature = take("signature")?;
+        let headers = values
+            .remove("headers")
+            .map(|list| {
+                list.split(';')
+                    .filter(|name| !name.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(unknown) = values.keys().next() {
+            return Err(format(format!("unknown parameter `{unknown}`")));
+        }
+        Ok(AuthorizationParams {
+            id,
+            nonce,
+            realm,
+            version,
+            headers,
+            signature,
+        })
+    }
+}
+
+/// Why a request did not verify; each variant names the stage.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RequestVerifyError {
+    #[error("header `{0}` is missing")]
+    MissingHeader(&'static str),
+    #[error("Authorization {0}")]
+    AuthorizationFormat(String),
+    #[error("version `{0}` is not supported")]
+    Version(String),
+    #[error("realm `{0}` is not this server's")]
+    Realm(String),
+    #[error("X-Authorization-Timestamp `{0}` is not Unix seconds")]
+    TimestampFormat(String),
+    #[error("the timestamp is {skew} s away from now; at most {max} s are accepted")]
+    Stale { skew: u64, max: u64 },
+    #[error(
+        "X-Authorization-Content-SHA256 `{received}` does not match the body (computed `{computed}`)"
+    )]
+    ContentSha256 { received: String, computed: String },
+    #[error("id `{0}` is not known")]
+    UnknownId(String),
+    #[error("signed header `{0}` is not in the request")]
+    MissingSignedHeader(String),
+    #[error("signature mismatch; the string signed here was `{string_to_sign}`")]
+    Signature { string_to_sign: String },
+}
+
+/// The server's response signature does not match the response.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the response signature `{received}` does not match the response body")]
+pub struct ResponseSignatureError {
+    pub received: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(format: AuthorizationFormat) -> AcquiaHmacConfig {
+        AcquiaHmacConfig {
+            version: "2.0".into(),
+            max_skew_seconds: 900,
+            authorization_format: format,
+        }
+    }
+
+    fn key() -> AcquiaKey {
+        AcquiaKey::from_base64(&Secret::new("W5PeGMxSItNerkNFqQMfYiJvH14WzVJMy54CPoTAYoI="))
+            .unwrap()
+    }
+
+    fn get_parts() -> RequestParts<'static> {
+        RequestParts {
+            method: "GET",
+            host: "example.acquiapipet.net",
+            path: "/v1.0/task-status/133",
+            query: "limit=10",
+            signed_headers: &[],
+            content_type: Some("application/json"),
+            body: b"",
+            id: "efdde334-fe7b-11e4-a322-1697f925ec7b",
+            nonce: "d1954337-5319-4821-8427-115542e08d10",
+            realm: "Pipet service",
+            timestamp: 1_432_075_982,
+        }
+    }
+
+    #[test]
+    fn the_specification_get_example_reproduces() {
+        let trace = config(AuthorizationFormat::SpecOrder).sign(&get_parts(), &key());
+        assert_eq!(
+            trace.get("string_to_sign"),
+            Some(
+                "GET\nexample.acquiapipet.net\n/v1.0/task-status/133\nlimit=10\nid=efdde334-fe7b-11e4-a322-1697f925ec7b&nonce=d1954337-5319-4821-8427-115542e08d10&realm=Pipet%20service&version=2.0\n1432075982"
+            )
+        );
+        assert_eq!(
+            trace.signature(),
+            "MRlPr/Z1WQY2sMthcaEqETRMw4gPYXlPcTpaLWS2gcc="
+        );
+        assert_eq!(
+            trace.get("content_sha256"),
+            None,
+            "an empty body is not hashed"
+        );
+        assert_eq!(
+            trace.get("authorization"),
+            Some(
+                "acquia-http-hmac realm=\"Pipet%20service\",id=\"efdde334-fe7b-11e4-a322-1697f925ec7b\",nonce=\"d1954337-5319-4821-8427-115542e08d10\",version=\"2.0\",headers=\"\",signature=\"MRlPr/Z1WQY2sMthcaEqETRMw4gPYXlPcTpaLWS2gcc=\""
+            )
+        );
+    }
+
+    #[test]
+    fn urls_split_into_what_is_signed() {
+        let t = split_url("https://Example.COM:443/a%20b/c?x=1&y#frag").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.path, t.query),
+            ("example.com", "/a%20b/c", "x=1&y")
+        );
+        let t = split_url("http://54.154.147.142:3000/register").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.path, t.query),
+            ("54.154.147.142:3000", "/register", "")
+        );
+        let t = split_url("http://example.com:8080?test=true").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.path, t.query),
+            ("example.com:8080", "/", "test=true")
+        );
+        let t = split_url("http://[::1]:8080/x").unwrap();
+        assert_eq!(t.host, "[::1]:8080");
+        let t = split_url("http://[::1]/x").unwrap();
+        assert_eq!(t.host, "[::1]");
+        assert!(split_url("ftp://x/").is_err());
+        assert!(split_url("/relative").is_err());
+        assert!(split_url("https:///path").is_err());
+    }
+
+    #[test]
+    fn response_signatures_round_trip_and_detect_changes() {
+        let trace = AcquiaHmacConfig::sign_response(
+            &key(),
+            "d1954337-5319-4821-8427-115542e08d10",
+            1_432_075_982,
+            b"{\"id\": 133, \"status\": \"done\"}",
+        );
+        assert_eq!(
+            trace.get("response_signature"),
+            Some("M4wYp1MKvDpQtVOnN7LVt9L8or4pKyVLhfUFVJxHemU=")
+        );
+        let ok = AcquiaHmacConfig::verify_response(
+            &key(),
+            "d1954337-5319-4821-8427-115542e08d10",
+            1_432_075_982,
+            b"{\"id\": 133, \"status\": \"done\"}",
+            "M4wYp1MKvDpQtVOnN7LVt9L8or4pKyVLhfUFVJxHemU=",
+        );
+        assert!(ok.is_ok());
+        let tampered = AcquiaHmacConfig::verify_response(
+            &key(),
+            "d1954337-5319-4821-8427-115542e08d10",
+            1_432_075_982,
+            b"{\"id\": 134, \"status\": \"done\"}",
+            "M4wYp1MKvDpQtVOnN7LVt9L8or4pKyVLhfUFVJxHemU=",
+        );
+        assert!(tampered.is_err());
+    }
+
+    fn signed_post(cfg: &AcquiaHmacConfig) -> (Vec<(String, String)>, &'static [u8]) {
+        let body: &[u8] = b"{\"a\":1}";
+        let parts = RequestParts {
+            method: "POST",
+            host: "sandbox.bitit.pro",
+            path: "/mapi/charges",
+            query: "",
+            signed_headers: &[("X-Custom", "v")],
+            content_type: Some("application/json"),
+            body,
+            id: "merchant",
+            nonce: "n-1",
+            realm: "Bitpro",
+            timestamp: 1_000_000,
+        };
+        let signed = cfg.sign_request(&parts, &key());
+        let headers = vec![
+            ("Authorization".into(), signed.authorization),
+            (TIMESTAMP_HEADER.into(), "1000000".into()),
+            (CONTENT_SHA256_HEADER.into(), signed.content_sha256.unwrap()),
+            ("Content-Type".into(), "application/json".into()),
+            ("x-custom".into(), "v".into()),
+        ];
+        (headers, body)
+    }
+
+    fn verify_with(
+        cfg: &AcquiaHmacConfig,
+        headers: &[(String, String)],
+        body: &[u8],
+        now: u64,
+    ) -> Result<VerifiedRequest, RequestVerifyError> {
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let request = ReceivedRequest {
+            method: "POST",
+            host: "sandbox.bitit.pro",
+            path: "/mapi/charges",
+            query: "",
+            headers: &headers,
+            body,
+        };
+        cfg.verify_request(&request, "Bitpro", now, &|id| (id == "merchant").then(key))
+    }
+
+    #[test]
+    fn server_verification_names_the_failing_stage() {
+        for format in [
+            AuthorizationFormat::SpecOrder,
+            AuthorizationFormat::SortedOmitEmptyHeaders,
+            AuthorizationFormat::JsLibrary,
+        ] {
+            let cfg = config(format);
+            let (headers, body) = signed_post(&cfg);
+            let verified = verify_with(&cfg, &headers, body, 1_000_100).unwrap();
+            assert_eq!(verified.nonce, "n-1");
+
+            assert!(matches!(
+                verify_with(&cfg, &headers, body, 1_000_901),
+                Err(RequestVerifyError::Stale {
+                    skew: 901,
+                    max: 900
+                })
+            ));
+            assert!(matches!(
+                verify_with(&cfg, &headers, b"{\"a\":2}", 1_000_000),
+                Err(RequestVerifyError::ContentSha256 { .. })
+            ));
+            let mut changed = headers.clone();
+            changed[4].1 = "w".into();
+            assert!(matches!(
+                verify_with(&cfg, &changed, body, 1_000_000),
+                Err(RequestVerifyError::Signature { .. })
+            ));
+            changed.remove(4);
+            assert!(matches!(
+                verify_with(&cfg, &changed, body, 1_000_000),
+                Err(RequestVerifyError::MissingSignedHeader(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn authorization_parsing_rejects_malformed_headers() {
+        let cases = [
+            "Basic abc",
+            "acquia-http-hmac id=x",
+            "acquia-http-hmac id=\"x\",nonce=\"n\",realm=\"r\",version=\"2.0\"",
+            "acquia-http-hmac id=\"x\",id=\"y\",nonce=\"n\",realm=\"r\",version=\"2.0\",signature=\"s\"",
+            "acquia-http-hmac id=\"x\",nonce=\"n\",realm=\"r\",version=\"2.0\",signature=\"s\",extra=\"1\"",
+        ];
+        for case in cases {
+            assert!(
+                matches!(
+                    AuthorizationParams::parse(case),
+                    Err(RequestVerifyError::AuthorizationFormat(_))
+                ),
+                "{case}"
+            );
+        }
+        let parsed = AuthorizationParams::parse(
+            "acquia-http-hmac headers=\"X-A%3BX-B\",id=\"x\",nonce=\"n\",realm=\"Pipet%20service\",signature=\"a+b/c=\",version=\"2.0\"",
+        )
+        .unwrap();
+        assert_eq!(parsed.realm, "Pipet service");
+        assert_eq!(parsed.headers, ["X-A", "X-B"]);
+        assert_eq!(parsed.signature, "a+b/c=");
+    }
+
+    #[test]
+    fn keys_must_be_base64_and_never_print() {
+        assert!(AcquiaKey::from_base64(&Secret::new("not base64!")).is_err());
+        assert!(AcquiaKey::from_base64(&Secret::new("")).is_err());
+        let shown = format!("{:?}", key());
+        assert_eq!(shown, "AcquiaKey(<redacted, 32 bytes>)");
+    }
+}

@@ -330,8 +330,18 @@ fn verify_callback(
         .iter()
         .find(|c| c.id == callback)
         .ok_or_else(|| bad_input(format!("api `{api}` has no callback `{callback}`")))?;
-    let SchemeFamily::SortedParamsDigest(config) = family(spec, &definition.signature.scheme)?
-    else {
+    let Some(signature) = &definition.signature else {
+        let why = definition
+            .unsigned
+            .as_ref()
+            .map(|u| u.why.trim())
+            .unwrap_or("the document describes no signature");
+        return Err(bad_input(format!(
+            "`{api}.{callback}` is not signed by the provider, so there is nothing to verify: \
+             {why} Confirm it through the signed API instead (`Client::confirm_{callback}`)."
+        )));
+    };
+    let SchemeFamily::SortedParamsDigest(config) = family(spec, &signature.scheme)? else {
         return Err(bad_input(
             "this callback's scheme is not a sorted-params digest",
         ));
@@ -358,7 +368,7 @@ fn verify_callback(
             ));
         }
     };
-    let field = definition.signature.field.as_str();
+    let field = signature.field.as_str();
     let received = body
         .get(field)
         .and_then(|s| s.as_str())
@@ -377,7 +387,7 @@ fn verify_callback(
     let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
     println!(
         "{api}.{callback}: every field but `{field}` is signed with scheme {}",
-        definition.signature.scheme
+        signature.scheme
     );
     match config.verify(pairs.iter().copied(), &Secret::new(secret), &received) {
         Ok(trace) => {

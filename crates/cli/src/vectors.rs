@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use paysmith_sign::{SchemeFamily, sign_input};
+use paysmith_sign::{SchemeFamily, VerifyError, sign_input, verify_input};
 use paysmith_spec::Spec;
-use paysmith_spec::model::{Vector, VectorFile, VectorStatus};
+use paysmith_spec::model::{Vector, VectorFile, VectorMode, VectorStatus};
 
 /// The result of one vector.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +49,16 @@ impl Report {
 
 /// Checks one vector against a family.
 pub fn check(family: &SchemeFamily, vector: &Vector) -> Result<(), String> {
+    if vector.mode == VectorMode::Verify {
+        let valid = vector.expect.get("valid").map(String::as_str) == Some("true");
+        return match (verify_input(family, &vector.input), valid) {
+            (Ok(_), true) => Ok(()),
+            (Err(VerifyError::Input(e)), _) => Err(e.to_string()),
+            (Err(e), true) => Err(format!("expected to verify, but: {e}")),
+            (Ok(_), false) => Err("verified, but the vector says it must not".into()),
+            (Err(_), false) => Ok(()),
+        };
+    }
     let trace = sign_input(family, &vector.input).map_err(|e| e.to_string())?;
     for expected in vector.expect.keys() {
         if trace.get(expected).is_none() {

@@ -26,7 +26,7 @@ pub fn decode<T: DeserializeOwned>(
     response: RawResponse,
 ) -> Result<Option<T>, Error> {
     let fail = |kind| Error::new(operation, kind);
-    let RawResponse { status, body } = response;
+    let RawResponse { status, body, .. } = response;
     let value: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
         Err(error) => {
@@ -144,10 +144,7 @@ mod tests {
     }
 
     fn raw(status: u16, body: &str) -> RawResponse {
-        RawResponse {
-            status,
-            body: body.as_bytes().to_vec(),
-        }
+        RawResponse::new(status, body)
     }
 
     #[test]

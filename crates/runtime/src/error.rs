@@ -38,7 +38,8 @@ impl Error {
             ErrorKind::Provider { body, .. }
             | ErrorKind::Http { body, .. }
             | ErrorKind::NotJson { body, .. }
-            | ErrorKind::Decode { body, .. } => Some(body.as_bytes()),
+            | ErrorKind::Decode { body, .. }
+            | ErrorKind::ResponseSignature { body, .. } => Some(body.as_bytes()),
             _ => None,
         }
     }
@@ -73,6 +74,14 @@ pub enum ErrorKind {
     NotJson {
         status: u16,
         problem: String,
+        body: RawBody,
+    },
+    /// The server signed its response and the signature does not match: the
+    /// response was altered or is not from the server holding the key.
+    #[error("HTTP {status}: {message}")]
+    ResponseSignature {
+        status: u16,
+        message: String,
         body: RawBody,
     },
     /// The body is JSON but does not fit the model.

@@ -8,7 +8,9 @@
 //! Nothing here retries a request: money-moving calls must never be repeated behind
 //! the caller's back, and the others are cheap for the caller to retry.
 
+pub mod acquia;
 pub mod clock;
+pub mod confirm;
 pub mod content_md5;
 pub mod envelope;
 pub mod error;

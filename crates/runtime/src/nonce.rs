@@ -6,6 +6,9 @@ use rand::distributions::Alphanumeric;
 pub trait NonceSource: Send + Sync {
     /// A fresh nonce of `length` ASCII letters and digits.
     fn nonce(&self, length: usize) -> String;
+
+    /// A fresh random (version 4) UUID, lowercase, for schemes whose nonce is one.
+    fn uuid(&self) -> String;
 }
 
 /// Random nonces from the operating system's generator.
@@ -20,6 +23,10 @@ impl NonceSource for RandomNonce {
             .map(char::from)
             .collect()
     }
+
+    fn uuid(&self) -> String {
+        uuid::Uuid::new_v4().to_string()
+    }
 }
 
 /// Always the same nonce (tests and snapshots only).
@@ -28,6 +35,10 @@ pub struct FixedNonce(pub String);
 
 impl NonceSource for FixedNonce {
     fn nonce(&self, _length: usize) -> String {
+        self.0.clone()
+    }
+
+    fn uuid(&self) -> String {
         self.0.clone()
     }
 }
@@ -46,5 +57,10 @@ mod tests {
             a, b,
             "two 6-character nonces collide with probability 1/62^6"
         );
+        let uuid = RandomNonce.uuid();
+        assert_eq!(uuid.len(), 36);
+        assert_eq!(&uuid[14..15], "4", "version 4: {uuid}");
+        assert_eq!(uuid, uuid.to_ascii_lowercase());
+        assert_ne!(uuid, RandomNonce.uuid());
     }
 }

@@ -14,7 +14,7 @@ pub fn decode<T: DeserializeOwned>(
     error_field: Option<&str>,
     response: RawResponse,
 ) -> Result<T, Error> {
-    let RawResponse { status, body } = response;
+    let RawResponse { status, body, .. } = response;
     let fail = |kind| Error::new(operation, kind);
     if !(200..300).contains(&status) {
         let message = error_field.and_then(|field| {
@@ -102,10 +102,7 @@ mod tests {
     use super::*;
 
     fn raw(status: u16, body: &str) -> RawResponse {
-        RawResponse {
-            status,
-            body: body.as_bytes().to_vec(),
-        }
+        RawResponse::new(status, body)
     }
 
     #[test]

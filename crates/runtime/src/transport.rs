@@ -11,7 +11,28 @@ use crate::request::SignedRequest;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawResponse {
     pub status: u16,
+    /// Headers in the order received (names as sent).
+    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// A response with no headers (tests and fixtures).
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        RawResponse {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    /// The first header called `name` (compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
 }
 
 /// HTTP transport with the clock and nonce source used when signing.
@@ -77,6 +98,10 @@ impl Transport {
         self.nonce.nonce(length)
     }
 
+    pub fn uuid(&self) -> String {
+        self.nonce.uuid()
+    }
+
     /// Sends the request once (never retried) and reads the whole body.
     pub async fn send(
         &self,
@@ -92,7 +117,21 @@ impl Transport {
         }
         let response = builder.body(request.body).send().await.map_err(fail)?;
         let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
         let body = response.bytes().await.map_err(fail)?.to_vec();
-        Ok(RawResponse { status, body })
+        Ok(RawResponse {
+            status,
+            headers,
+            body,
+        })
     }
 }

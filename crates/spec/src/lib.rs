@@ -9,6 +9,7 @@ pub mod names;
 pub mod path;
 pub mod schema;
 pub mod spans;
+pub mod suites;
 pub mod types;
 mod validate;
 

@@ -8,10 +8,11 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::model::{ApiFile, SchemeFile, VectorFile};
+use crate::model::{ApiFile, ExternalSuite, SchemeFile, VectorFile};
 use crate::path::FieldPath;
 use crate::schema;
 use crate::spans::SpanMap;
+use crate::suites;
 use crate::validate;
 
 /// Directory of scheme files, relative to the repository root.
@@ -107,7 +108,11 @@ impl Spec {
                     .iter()
                     .filter_map(|e| e.body_signature.as_ref().map(|b| b.scheme.as_str())),
             )
-            .chain(api.callbacks.iter().map(|c| c.signature.scheme.as_str()))
+            .chain(
+                api.callbacks
+                    .iter()
+                    .filter_map(|c| c.signature.as_ref().map(|s| s.scheme.as_str())),
+            )
             .collect();
         used.sort_unstable();
         used.dedup();
@@ -245,6 +250,13 @@ fn load_from(files: Files<'_>) -> Result<Spec, Diagnostics> {
         for (index, relative) in scheme.value.vector_files.iter().enumerate() {
             let at = FieldPath::root().key("vector_files").index(index);
             match load_json::<VectorFile>(files, Path::new(relative), &vector_schema) {
+                Ok(file) => vector_files.push(file),
+                Err(message) => problems.push(scheme.diagnostic(&at, message)),
+            }
+        }
+        for (index, suite) in scheme.value.external_suites.iter().enumerate() {
+            let at = FieldPath::root().key("external_suites").index(index);
+            match load_suite(files, suite, &scheme.value.id) {
                 Ok(file) => vector_files.push(file),
                 Err(message) => problems.push(scheme.diagnostic(&at, message)),
             }
@@ -390,6 +402,28 @@ fn load_json<T: DeserializeOwned>(
     }
     let value = serde_json::from_value(document)
         .map_err(|error| format!("`{}` does not match the model: {error}", relative.display()))?;
+    Ok(Loaded {
+        path: relative.to_path_buf(),
+        text,
+        value,
+        spans: SpanMap::default(),
+    })
+}
+
+/// Reads a published suite and turns its entries into vectors.
+fn load_suite(
+    files: Files<'_>,
+    suite: &ExternalSuite,
+    scheme: &str,
+) -> Result<Loaded<VectorFile>, String> {
+    let relative = Path::new(&suite.path);
+    let text = files
+        .read(relative)
+        .map_err(|error| format!("cannot read `{}`: {error}", relative.display()))?;
+    let document: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|error| format!("`{}` is not valid JSON: {error}", relative.display()))?;
+    let value = suites::convert(suite.format, &document, scheme)
+        .map_err(|error| format!("`{}`: {error}", relative.display()))?;
     Ok(Loaded {
         path: relative.to_path_buf(),
         text,

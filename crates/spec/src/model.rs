@@ -67,10 +67,52 @@ pub struct Vector {
     /// Erratum this vector documents, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub erratum: Option<String>,
-    /// Input object, exactly as `paysmith sign <scheme> --input` reads it.
+    /// Whether the vector is signed (expected stages compared) or only verified.
+    #[serde(default, skip_serializing_if = "VectorMode::is_sign")]
+    pub mode: VectorMode,
+    /// Input object, exactly as `paysmith sign <scheme> --input` reads it (or
+    /// `paysmith verify`, for a `verify` vector).
     pub input: serde_json::Value,
-    /// Expected value of each named stage of the signing trace.
+    /// Expected value of each named stage of the signing trace; for a `verify` vector,
+    /// `valid` is `true` or `false`.
     pub expect: BTreeMap<String, String>,
+}
+
+/// What a vector checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VectorMode {
+    /// Sign the input; every expected stage must match.
+    #[default]
+    Sign,
+    /// Verify the input (which carries the signature); `expect.valid` says the outcome.
+    Verify,
+}
+
+impl VectorMode {
+    pub fn is_sign(&self) -> bool {
+        *self == VectorMode::Sign
+    }
+}
+
+/// A published test suite kept verbatim in the repository and read through an adapter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalSuite {
+    /// JSON file, relative to the repository root.
+    pub path: String,
+    /// Layout of the file, which decides how its entries become vectors.
+    pub format: SuiteFormat,
+    /// What the suite is and where it comes from.
+    pub description: String,
+}
+
+/// Layouts of published suites that paysmith reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SuiteFormat {
+    /// Acquia HTTP HMAC 2.0 fixtures (`fixtures[]` with `input` and `expect`).
+    AcquiaHttpHmacFixtures,
 }
 
 /// A file of vectors kept next to the tool that produced them.
@@ -105,6 +147,9 @@ pub struct SchemeFile {
     /// Further vector files (JSON, `VectorFile`), relative to the repository root.
     #[serde(default)]
     pub vector_files: Vec<String>,
+    /// Published suites, kept verbatim, whose entries are vectors of this scheme.
+    #[serde(default)]
+    pub external_suites: Vec<ExternalSuite>,
     #[serde(default)]
     pub errata: Vec<Erratum>,
 }
@@ -131,6 +176,9 @@ pub struct ApiFile {
     /// How request fields travel.
     #[serde(default)]
     pub encoding: RequestEncoding,
+    /// Headers sent with every request (for example a versioned `Accept`).
+    #[serde(default)]
+    pub headers: Vec<FixedHeader>,
     /// The error body of non-success responses, when it is not the envelope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_body: Option<ErrorBody>,
@@ -141,10 +189,23 @@ pub struct ApiFile {
     pub endpoints: Vec<Endpoint>,
     #[serde(default)]
     pub callbacks: Vec<Callback>,
+    /// Client-side integrations that need no API call: payment links, HTML widgets.
+    #[serde(default)]
+    pub integrations: Vec<Integration>,
     #[serde(default)]
     pub examples: Vec<Example>,
     #[serde(default)]
     pub errata: Vec<Erratum>,
+}
+
+/// A header with a fixed value, sent on every request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FixedHeader {
+    pub name: String,
+    pub value: String,
+    pub description: String,
+    pub source: Source,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -400,10 +461,136 @@ pub struct Callback {
     pub method: Method,
     /// Payload model.
     pub payload: String,
-    pub signature: CallbackSignature,
-    /// The exact body the merchant must answer with to stop retries.
-    pub acknowledgement: String,
-    pub retry: RetrySchedule,
+    /// How the payload is signed; absent when the provider does not sign it, in which
+    /// case `unsigned` says so and `confirm` names how to check it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<CallbackSignature>,
+    /// Why a payload without a signature cannot be verified (the document's words).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsigned: Option<Unsigned>,
+    /// How to confirm a payload by fetching the resource through the signed API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<Confirm>,
+    /// The exact body the merchant must answer with to stop retries, when documented.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledgement: Option<String>,
+    /// The provider's retry schedule, when documented.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetrySchedule>,
+    /// The event kinds this notification carries, when it has several: the payload
+    /// field holding the kind and its enum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<CallbackEvents>,
+}
+
+/// A notification the provider does not sign.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Unsigned {
+    /// What the document says (or does not say) about authenticating it.
+    pub why: String,
+    pub source: Source,
+}
+
+/// Confirms an unsigned notification by reading the resource it talks about.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Confirm {
+    /// Endpoint that reads the resource.
+    pub endpoint: String,
+    /// How the resource is found.
+    pub by: ConfirmBy,
+    /// JSON pointer of the resource inside the payload, whose fields are compared
+    /// with the fetched resource (e.g. `/event/data`).
+    pub payload_resource: String,
+    pub source: Source,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ConfirmBy {
+    /// The endpoint's path parameters, each taken from a JSON pointer into the payload.
+    PathParams(BTreeMap<String, String>),
+    /// The endpoint returns pages (`page_field` of its request, from 1) of resources;
+    /// the resource is the first whose value at `resource_key` equals the payload's at
+    /// `payload_key` (JSON pointers; an array matches when the arrays share an element).
+    SearchPages {
+        page_field: String,
+        payload_key: String,
+        resource_key: String,
+        /// Pages read at most before giving up.
+        max_pages: u32,
+    },
+}
+
+/// The event kinds of a notification.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackEvents {
+    /// JSON pointer of the kind inside the payload.
+    pub pointer: String,
+    /// Enum of the kinds.
+    #[serde(rename = "type")]
+    pub ty: String,
+}
+
+/// A client-side integration: a payment link or an HTML widget.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Integration {
+    /// Rust type name of the builder (UpperCamelCase).
+    pub name: String,
+    pub description: String,
+    pub source: Source,
+    pub kind: IntegrationKind,
+    /// The documented attributes, in the document's order.
+    pub attributes: Vec<IntegrationAttribute>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum IntegrationKind {
+    /// A URL: `path` (with `{attribute}` segments) on a base URL per environment, the
+    /// other attributes url-encoded in the query.
+    Link {
+        path: String,
+        /// Base URL per server name.
+        base_urls: BTreeMap<String, String>,
+    },
+    /// An HTML snippet: a trigger element with `data-*` attributes inside a wrapper,
+    /// then a script tag.
+    Widget {
+        wrapper: String,
+        element: String,
+        element_id: String,
+        label: String,
+        /// Script URL per server name.
+        script_urls: BTreeMap<String, String>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationAttribute {
+    /// Name as the document's table spells it (`merchant-id`); the Rust field is its
+    /// snake_case.
+    pub name: String,
+    /// Name on the wire: the query parameter of a link, the `data-` attribute of a
+    /// widget (without `data-`), when it differs from `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wire: Option<String>,
+    /// `string`, `integer` (non-negative) or an enum name.
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub required: bool,
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exact_length: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<usize>,
+    /// Set when the attribute's wire name or rule is not stated by the document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

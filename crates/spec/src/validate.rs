@@ -8,7 +8,9 @@ use paysmith_sign::evaluate::SchemeFamily;
 
 use crate::diag::Diagnostic;
 use crate::load::{Loaded, Spec};
-use crate::model::{ApiFile, EnumRepr, RequestEncoding, SchemeFile, Vector, VectorStatus};
+use crate::model::{
+    ApiFile, EnumRepr, RequestEncoding, SchemeFile, Vector, VectorMode, VectorStatus,
+};
 use crate::names::{is_keyword, is_snake_case, is_upper_camel, snake_case};
 use crate::path::FieldPath;
 use crate::types::TypeRef;
@@ -110,6 +112,18 @@ fn check_vector<T>(
             "a derived vector must say in `derivation` how its values were obtained",
         ));
     }
+    if vector.mode == VectorMode::Verify
+        && (vector.expect.len() != 1
+            || !matches!(
+                vector.expect.get("valid").map(String::as_str),
+                Some("true" | "false")
+            ))
+    {
+        out.push(loaded.diagnostic(
+            &at.key("expect"),
+            "a verify vector expects exactly `valid: \"true\"` or `valid: \"false\"`",
+        ));
+    }
     if vector.expect.is_empty() {
         out.push(loaded.diagnostic(&at.key("expect"), "a vector must expect at least one stage"));
     }
@@ -207,6 +221,8 @@ impl<'a> ApiCheck<'a> {
         self.check_settings();
         self.check_endpoints();
         self.check_callbacks();
+        self.check_headers();
+        self.check_integrations();
         self.check_inbound_enums_open();
         self.check_examples();
     }
@@ -535,6 +551,29 @@ impl<'a> ApiCheck<'a> {
                 needs.push((binding.api_key_credential.to_string(), false));
                 needs.push((binding.secret_credential.to_string(), true));
             }
+            (
+                Some(HttpBinding::AcquiaAuthorization(binding)),
+                SchemeFamily::AcquiaHttpHmac(_),
+                RequestEncoding::Json,
+            ) => {
+                needs.push((binding.id_credential.to_string(), false));
+                needs.push((binding.secret_credential.to_string(), true));
+                for name in binding.signed_headers.iter() {
+                    if !api
+                        .headers
+                        .iter()
+                        .any(|h| h.name.eq_ignore_ascii_case(name))
+                    {
+                        self.problem(
+                            at,
+                            format!(
+                                "scheme `{}` signs header `{name}`, which this API does not send",
+                                scheme.id
+                            ),
+                        );
+                    }
+                }
+            }
             (None, _, _) => {
                 self.problem(
                     at,
@@ -580,61 +619,259 @@ impl<'a> ApiCheck<'a> {
         let api = self.api;
         for (index, callback) in api.callbacks.iter().enumerate() {
             let at = FieldPath::root().key("callbacks").index(index);
-            match self.model_fields(&callback.payload) {
-                None => self.problem(
+            let fields = self.model_fields(&callback.payload);
+            if fields.is_none() {
+                self.problem(
                     &at.key("payload"),
                     format!("unknown model `{}`", callback.payload),
-                ),
-                Some(fields) => {
-                    if !fields.contains(callback.signature.field.as_str()) {
+                );
+            }
+            match (&callback.signature, &callback.unsigned) {
+                (Some(signature), None) => {
+                    let sat = at.key("signature");
+                    if let Some(fields) = &fields
+                        && !fields.contains(signature.field.as_str())
+                    {
                         self.problem(
-                            &at.key("signature").key("field"),
-                            format!("`{}` is not a payload field", callback.signature.field),
+                            &sat.key("field"),
+                            format!("`{}` is not a payload field", signature.field),
+                        );
+                    }
+                    match self.spec.scheme(&signature.scheme).map(|s| &s.signing) {
+                        Some(SchemeFamily::SortedParamsDigest(_)) => {}
+                        Some(_) => self.problem(
+                            &sat.key("scheme"),
+                            "callback signatures need a sorted-params-digest scheme",
+                        ),
+                        None => self.unknown_scheme(&sat.key("scheme"), &signature.scheme),
+                    }
+                    if !api
+                        .credentials
+                        .iter()
+                        .any(|c| c.name == signature.secret && c.secret)
+                    {
+                        self.problem(
+                            &sat.key("secret"),
+                            format!("`{}` is not a secret credential", signature.secret),
                         );
                     }
                 }
-            }
-            match self
-                .spec
-                .scheme(&callback.signature.scheme)
-                .map(|s| &s.signing)
-            {
-                Some(SchemeFamily::SortedParamsDigest(_)) => {}
-                Some(_) => self.problem(
-                    &at.key("signature").key("scheme"),
-                    "callback signatures need a sorted-params-digest scheme",
-                ),
-                None => self.unknown_scheme(
-                    &at.key("signature").key("scheme"),
-                    &callback.signature.scheme,
+                (None, Some(_)) => {
+                    if callback.confirm.is_none() {
+                        self.problem(
+                            &at.key("confirm"),
+                            "an unsigned callback needs `confirm`: how to check it through the signed API",
+                        );
+                    }
+                }
+                _ => self.problem(
+                    &at,
+                    "a callback has either `signature` or `unsigned` (saying why there is none)",
                 ),
             }
-            if !api
-                .credentials
-                .iter()
-                .any(|c| c.name == callback.signature.secret && c.secret)
-            {
-                self.problem(
-                    &at.key("signature").key("secret"),
-                    format!("`{}` is not a secret credential", callback.signature.secret),
-                );
+            if let Some(confirm) = &callback.confirm {
+                self.check_confirm(&at.key("confirm"), confirm);
             }
-            if serde_json::from_str::<serde_json::Value>(&callback.acknowledgement).is_err() {
+            if let Some(events) = &callback.events {
+                let known = api.enums.iter().any(|e| e.name == events.ty);
+                if !known {
+                    self.problem(
+                        &at.key("events").key("type"),
+                        format!("unknown enum `{}`", events.ty),
+                    );
+                }
+                if !events.pointer.starts_with('/') {
+                    self.problem(
+                        &at.key("events").key("pointer"),
+                        "a JSON pointer starts with `/`",
+                    );
+                }
+            }
+            if let Some(ack) = &callback.acknowledgement
+                && serde_json::from_str::<serde_json::Value>(ack).is_err()
+            {
                 self.problem(
                     &at.key("acknowledgement"),
                     "the acknowledgement must be JSON",
                 );
             }
-            let offsets = &callback.retry.offsets_seconds;
-            if offsets.windows(2).any(|w| w[0] >= w[1])
-                || offsets
-                    .last()
-                    .is_some_and(|last| *last > callback.retry.window_seconds)
+            if let Some(retry) = &callback.retry {
+                let offsets = &retry.offsets_seconds;
+                if offsets.windows(2).any(|w| w[0] >= w[1])
+                    || offsets
+                        .last()
+                        .is_some_and(|last| *last > retry.window_seconds)
+                {
+                    self.problem(
+                        &at.key("retry").key("offsets_seconds"),
+                        "retry offsets must increase and stay inside the window",
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_confirm(&mut self, at: &FieldPath, confirm: &crate::model::Confirm) {
+        let Some(endpoint) = self.api.endpoints.iter().find(|e| e.id == confirm.endpoint) else {
+            self.problem(
+                &at.key("endpoint"),
+                format!("unknown endpoint `{}`", confirm.endpoint),
+            );
+            return;
+        };
+        if endpoint.response.is_none() {
+            self.problem(&at.key("endpoint"), "the endpoint must answer the resource");
+        }
+        let mut pointers = vec![(
+            at.key("payload_resource"),
+            confirm.payload_resource.as_str(),
+        )];
+        match &confirm.by {
+            crate::model::ConfirmBy::PathParams(params) => {
+                let declared: BTreeSet<&str> = endpoint
+                    .path_params
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect();
+                let given: BTreeSet<&str> = params.keys().map(String::as_str).collect();
+                if declared != given {
+                    self.problem(
+                        &at.key("by"),
+                        format!("the endpoint's path parameters are {declared:?}"),
+                    );
+                }
+                pointers.extend(params.values().map(|p| (at.key("by"), p.as_str())));
+            }
+            crate::model::ConfirmBy::SearchPages {
+                page_field,
+                payload_key,
+                resource_key,
+                max_pages,
+            } => {
+                let fields = endpoint
+                    .request
+                    .as_deref()
+                    .and_then(|r| self.model_fields(r));
+                if !fields.is_some_and(|f| f.contains(page_field.as_str())) {
+                    self.problem(
+                        &at.key("by"),
+                        format!("`{page_field}` is not a field of the endpoint's request"),
+                    );
+                }
+                if !endpoint.path_params.is_empty() {
+                    self.problem(
+                        &at.key("by"),
+                        "a searched endpoint takes no path parameters",
+                    );
+                }
+                if *max_pages == 0 {
+                    self.problem(&at.key("by"), "max_pages must be at least 1");
+                }
+                let listed = endpoint
+                    .response
+                    .as_deref()
+                    .and_then(|r| TypeRef::parse(r).ok())
+                    .is_some_and(|t| matches!(t, TypeRef::List(_)));
+                if !listed {
+                    self.problem(&at.key("endpoint"), "a searched endpoint answers a list");
+                }
+                pointers.push((at.key("by"), payload_key.as_str()));
+                pointers.push((at.key("by"), resource_key.as_str()));
+            }
+        }
+        for (pat, pointer) in pointers {
+            if !pointer.starts_with('/') {
+                self.problem(
+                    &pat,
+                    format!("`{pointer}` is not a JSON pointer (starts with `/`)"),
+                );
+            }
+        }
+    }
+
+    fn check_headers(&mut self) {
+        let api = self.api;
+        let mut names = HashSet::new();
+        for (index, header) in api.headers.iter().enumerate() {
+            let at = FieldPath::root().key("headers").index(index);
+            let valid = !header.name.is_empty()
+                && header
+                    .name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            if !valid || !names.insert(header.name.to_ascii_lowercase()) {
+                self.problem(
+                    &at.key("name"),
+                    "header names are unique tokens of letters, digits and `-`",
+                );
+            }
+            if header.value.bytes().any(|b| b.is_ascii_control()) {
+                self.problem(&at.key("value"), "a header value has no control characters");
+            }
+        }
+    }
+
+    fn check_integrations(&mut self) {
+        let api = self.api;
+        let servers: BTreeSet<&str> = api.servers.iter().map(|s| s.name.as_str()).collect();
+        for (index, integration) in api.integrations.iter().enumerate() {
+            let at = FieldPath::root().key("integrations").index(index);
+            if !is_upper_camel(&integration.name)
+                || self.types.contains_key(integration.name.as_str())
             {
                 self.problem(
-                    &at.key("retry").key("offsets_seconds"),
-                    "retry offsets must increase and stay inside the window",
+                    &at.key("name"),
+                    "an integration name is an unused UpperCamelCase type name",
                 );
+            }
+            let urls = match &integration.kind {
+                crate::model::IntegrationKind::Link { path, base_urls } => {
+                    let in_path: Vec<&str> = path
+                        .split('/')
+                        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                        .collect();
+                    for name in in_path {
+                        match integration.attributes.iter().find(|a| a.name == name) {
+                            Some(attribute) if attribute.required => {}
+                            _ => self.problem(
+                                &at.key("kind"),
+                                format!("path segment `{{{name}}}` must be a required attribute"),
+                            ),
+                        }
+                    }
+                    base_urls
+                }
+                crate::model::IntegrationKind::Widget { script_urls, .. } => script_urls,
+            };
+            let named: BTreeSet<&str> = urls.keys().map(String::as_str).collect();
+            if named != servers {
+                self.problem(
+                    &at.key("kind"),
+                    format!("give a URL for every server: {servers:?}"),
+                );
+            }
+            let mut names = HashSet::new();
+            for (ai, attribute) in integration.attributes.iter().enumerate() {
+                let aat = at.key("attributes").index(ai);
+                let rust = snake_case(&attribute.name);
+                if !is_snake_case(&rust) || is_keyword(&rust) || !names.insert(rust) {
+                    self.problem(
+                        &aat.key("name"),
+                        "attribute names map to unique Rust fields",
+                    );
+                }
+                let is_enum = api.enums.iter().any(|e| e.name == attribute.ty);
+                if !matches!(attribute.ty.as_str(), "string" | "integer") && !is_enum {
+                    self.problem(
+                        &aat.key("type"),
+                        format!("`{}` is not `string`, `integer` or an enum", attribute.ty),
+                    );
+                }
+                if (attribute.exact_length.is_some() || attribute.max_length.is_some())
+                    && attribute.ty != "string"
+                {
+                    self.problem(&aat, "length rules apply to strings only");
+                }
             }
         }
     }

@@ -54,7 +54,8 @@ fn find<'a>(problems: &'a [Diagnostic], message: &str) -> &'a Diagnostic {
 #[test]
 fn the_real_spec_loads() {
     let spec = load(&repo_root()).unwrap_or_else(|d| panic!("{d}"));
-    assert_eq!(spec.apis.len(), 2);
+    assert_eq!(spec.apis.len(), 3);
+    assert!(spec.scheme("acquia-http-hmac-v2").is_some());
     assert!(spec.scheme("bitpro-hmac-sha1").is_some());
     assert!(spec.scheme("onebitpay-md5").is_some());
     assert!(spec.scheme("onebitpay-mpc-rsa").is_some());

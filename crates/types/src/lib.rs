@@ -5,6 +5,7 @@
 
 pub mod callback;
 pub mod code;
+pub mod integration;
 
 pub use paysmith_sign as sign;
 pub use paysmith_sign::Secret;

@@ -55,6 +55,6 @@ serde_json.workspace = true
         name = ctx.client_package(),
         title = ctx.api.title,
         models = ctx.models_package(),
-        id = ctx.api.id,
+        id = ctx.crate_stem(),
     )
 }

@@ -29,6 +29,17 @@ pub fn lib(ctx: &Context) -> TokenStream {
     let credentials = credentials(ctx);
     let envelope = envelope(ctx);
     let client = client(ctx);
+    let headers = headers(ctx);
+    let confirmation = ctx
+        .api
+        .callbacks
+        .iter()
+        .any(|c| c.confirm.is_some())
+        .then(|| {
+            quote!(
+                pub use ::paysmith_runtime::confirm::{Confirmation, Difference};
+            )
+        });
     let error_kind = ctx.api.error_body.as_ref().map(|_| {
         quote! {
             /// The documented kind of a provider error, when `error` is one.
@@ -46,11 +57,13 @@ pub fn lib(ctx: &Context) -> TokenStream {
             SignedRequest, SystemClock, Transport,
         };
         pub use ::paysmith_types::Secret;
+        #confirmation
 
         use models::*;
 
         #environment
         #credentials
+        #headers
         #envelope
         #client
         #error_kind
@@ -126,6 +139,42 @@ fn credentials(ctx: &Context) -> TokenStream {
     }
 }
 
+fn headers(ctx: &Context) -> TokenStream {
+    let uses = ctx.api.endpoints.iter().any(|e| {
+        e.auth.as_deref().is_some_and(|auth| {
+            matches!(
+                ctx.scheme(auth).http,
+                Some(HttpBinding::AcquiaAuthorization(_))
+            )
+        })
+    });
+    if ctx.api.headers.is_empty() && !uses {
+        return quote!();
+    }
+    let rows = ctx.api.headers.iter().map(|h| {
+        let name = h.name.as_str();
+        let value = h.value.as_str();
+        quote!((#name, #value))
+    });
+    let docs = ctx
+        .api
+        .headers
+        .iter()
+        .map(|h| {
+            format!(
+                "`{}: {}`: {} (section \"{}\")",
+                h.name, h.value, h.description, h.source.section
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let text = doc(&format!("Headers sent with every request. {docs}"));
+    quote! {
+        #text
+        pub const HEADERS: &[(&str, &str)] = &[#(#rows),*];
+    }
+}
+
 fn envelope(ctx: &Context) -> TokenStream {
     let Some(envelope) = &ctx.api.envelope else {
         return quote!();
@@ -192,6 +241,11 @@ fn client(ctx: &Context) -> TokenStream {
     let shard_init = uses_shard.then(|| quote!(key_shard: None,));
     let shard_methods = uses_shard.then(|| shard_methods(ctx));
     let endpoints = api.endpoints.iter().map(|e| endpoint(ctx, e));
+    let confirms = api.callbacks.iter().filter_map(|c| {
+        c.confirm
+            .as_ref()
+            .map(|confirm| super::confirm::method(ctx, c, confirm))
+    });
     let uses_header_params = api.endpoints.iter().any(|e| {
         e.auth
             .as_deref()
@@ -267,6 +321,7 @@ fn client(ctx: &Context) -> TokenStream {
             }
 
             #(#endpoints)*
+            #(#confirms)*
         }
 
         #param_source
@@ -365,11 +420,22 @@ fn endpoint(ctx: &Context, endpoint: &Endpoint) -> TokenStream {
 
     let build_body = build_body(ctx, endpoint, method);
     let (output, decode) = decode(ctx, endpoint);
+    let send = match endpoint
+        .auth
+        .as_deref()
+        .and_then(|auth| ctx.scheme(auth).http.as_ref())
+    {
+        Some(HttpBinding::AcquiaAuthorization(binding)) => {
+            let secret = ident(&binding.secret_credential);
+            quote!(::paysmith_runtime::acquia::send_checked(&self.transport, #id, &self.credentials.#secret, signed).await?)
+        }
+        _ => quote!(self.transport.send(#id, signed).await?),
+    };
     quote! {
         #description
         pub async fn #method_name(&self, #(#path_args: &str,)* #request_arg) -> Result<#output, Error> {
             let signed = self.#build_name(#(#path_args,)* #request_pass)?;
-            let response = self.transport.send(#id, signed).await?;
+            let response = #send;
             #decode
         }
 
@@ -463,6 +529,34 @@ fn build_body(ctx: &Context, endpoint: &Endpoint, method: &str) -> TokenStream {
                     transport: &self.transport,
                 };
                 Ok(signer.build_form_request(#method, &path, &params))
+            }
+        }
+        (Some(HttpBinding::AcquiaAuthorization(binding)), RequestEncoding::Json) => {
+            let id_credential = ident(&binding.id_credential);
+            let secret = ident(&binding.secret_credential);
+            let in_query = matches!(method, "GET" | "DELETE");
+            let (query, body) = match (&endpoint.request, in_query) {
+                (None, _) => (quote!(Vec::new()), quote!(Vec::new())),
+                (Some(_), true) => (
+                    quote!(::paysmith_runtime::plain::form_pairs(#id, request)?),
+                    quote!(Vec::new()),
+                ),
+                (Some(_), false) => (
+                    quote!(Vec::new()),
+                    quote!(::serde_json::to_vec(request).map_err(|e| Error::new(#id, ErrorKind::Build(e.to_string())))?),
+                ),
+            };
+            quote! {
+                let signer = ::paysmith_runtime::acquia::AcquiaSigner::new(
+                    #id,
+                    &schemes::#scheme_const,
+                    &schemes::#http_const,
+                    &self.credentials.#id_credential,
+                    &self.credentials.#secret,
+                    &self.transport,
+                    HEADERS,
+                )?;
+                signer.build_request(#id, #method, &path, &#query, #body)
             }
         }
         _ => unreachable!("validated spec: no generator for this binding and encoding"),

@@ -1,7 +1,8 @@
 //! Scheme parameters as `const` Rust expressions, so generated crates carry them as
 //! data checked by the compiler.
 
-use paysmith_sign::binding::{ContentMd5Binding, HeaderParamsBinding, ParamValue};
+use paysmith_sign::acquia_hmac::{AcquiaHmacConfig, AuthorizationFormat};
+use paysmith_sign::binding::{AcquiaBinding, ContentMd5Binding, HeaderParamsBinding, ParamValue};
 use paysmith_sign::content_md5_hmac::{ContentMd5HmacConfig, MacAlgorithm};
 use paysmith_sign::rsa_private::RsaPrivateEncryptConfig;
 use paysmith_sign::sorted_params::{KeyOrder, SecretPlacement, SortedParamsConfig};
@@ -145,6 +146,40 @@ pub fn content_md5_binding(binding: &ContentMd5Binding) -> TokenStream {
         #sign::binding::ContentMd5Binding {
             api_key_credential: #key,
             secret_credential: #secret,
+        }
+    }
+}
+
+pub fn acquia_hmac(config: &AcquiaHmacConfig) -> TokenStream {
+    let sign = SIGN();
+    let version = cow(&config.version);
+    let skew = config.max_skew_seconds;
+    let format = match config.authorization_format {
+        AuthorizationFormat::SpecOrder => quote!(SpecOrder),
+        AuthorizationFormat::SortedOmitEmptyHeaders => quote!(SortedOmitEmptyHeaders),
+        AuthorizationFormat::JsLibrary => quote!(JsLibrary),
+    };
+    quote! {
+        #sign::acquia_hmac::AcquiaHmacConfig {
+            version: #version,
+            max_skew_seconds: #skew,
+            authorization_format: #sign::acquia_hmac::AuthorizationFormat::#format,
+        }
+    }
+}
+
+pub fn acquia_binding(binding: &AcquiaBinding) -> TokenStream {
+    let sign = SIGN();
+    let id = cow(&binding.id_credential);
+    let secret = cow(&binding.secret_credential);
+    let realm = cow(&binding.realm);
+    let headers = binding.signed_headers.iter().map(|h| cow(h));
+    quote! {
+        #sign::binding::AcquiaBinding {
+            id_credential: #id,
+            secret_credential: #secret,
+            realm: #realm,
+            signed_headers: ::std::borrow::Cow::Borrowed(&[#(#headers),*]),
         }
     }
 }

@@ -3,8 +3,10 @@
 
 mod cargo;
 mod client;
+mod confirm;
 mod conformance;
 mod consts;
+mod integrations;
 mod models;
 mod rust;
 
@@ -31,8 +33,8 @@ pub fn generate_from(spec: &Spec) -> FileSet {
     for loaded in &spec.apis {
         let api = &loaded.value;
         let ctx = rust::Context::new(spec, api);
-        let models_dir = format!("crates/{}-models", api.id);
-        let client_dir = format!("crates/{}-client", api.id);
+        let models_dir = format!("crates/{}-models", ctx.crate_stem());
+        let client_dir = format!("crates/{}-client", ctx.crate_stem());
         files.own_dir(&models_dir);
         files.own_dir(&client_dir);
         files.insert(

@@ -27,6 +27,10 @@ pub fn lib(ctx: &Context) -> TokenStream {
     let enums = api.enums.iter().map(|e| enumeration(ctx, e));
     let models = api.models.iter().map(|m| model(ctx, m));
     let callbacks = api.callbacks.iter().map(callback);
+    let integrations = api
+        .integrations
+        .iter()
+        .map(|i| super::integrations::integration(ctx, i));
     let error_kinds = api.error_body.as_ref().map(error_kinds);
     quote! {
         #(#![doc = #crate_doc])*
@@ -38,6 +42,7 @@ pub fn lib(ctx: &Context) -> TokenStream {
         #(#enums)*
         #(#models)*
         #(#callbacks)*
+        #(#integrations)*
         #error_kinds
     }
 }
@@ -123,6 +128,13 @@ fn schemes(ctx: &Context) -> TokenStream {
                     pub const #name: ::paysmith_types::sign::content_md5_hmac::ContentMd5HmacConfig = #value;
                 }
             }
+            SchemeFamily::AcquiaHttpHmac(config) => {
+                let value = consts::acquia_hmac(config);
+                quote! {
+                    #description
+                    pub const #name: ::paysmith_types::sign::acquia_hmac::AcquiaHmacConfig = #value;
+                }
+            }
         };
         let http = scheme.http.as_ref().map(|binding| {
             let http_name = format_ident!("{}_HTTP", name);
@@ -134,6 +146,10 @@ fn schemes(ctx: &Context) -> TokenStream {
                 paysmith_sign::binding::HttpBinding::ContentMd5Authorization(binding) => (
                     quote!(::paysmith_types::sign::binding::ContentMd5Binding),
                     consts::content_md5_binding(binding),
+                ),
+                paysmith_sign::binding::HttpBinding::AcquiaAuthorization(binding) => (
+                    quote!(::paysmith_types::sign::binding::AcquiaBinding),
+                    consts::acquia_binding(binding),
                 ),
             };
             let text = format!(" How `{id}` attaches to an HTTP request.");
@@ -432,70 +448,125 @@ fn model(ctx: &Context, def: &ModelDef) -> TokenStream {
 
 fn callback(def: &Callback) -> TokenStream {
     let payload = ident(&def.payload);
-    let scheme = const_name(&def.signature.scheme);
-    let field = def.signature.field.as_str();
-    let secret_name = def.signature.secret.as_str();
     let prefix = def.id.to_ascii_uppercase();
-    let ack = format_ident!("{prefix}_ACKNOWLEDGEMENT");
-    let offsets_name = format_ident!("{prefix}_RETRY_OFFSETS");
-    let window_name = format_ident!("{prefix}_RETRY_WINDOW");
-    let ack_text = def.acknowledgement.as_str();
-    let offsets = def
-        .retry
-        .offsets_seconds
-        .iter()
-        .map(|s| quote!(::core::time::Duration::from_secs(#s)));
-    let count = def.retry.offsets_seconds.len();
-    let window = def.retry.window_seconds;
-    let inferred = def
-        .signature
-        .source
-        .inferred
-        .as_deref()
-        .map(|why| format!("\n\nInferred: {why}"))
-        .unwrap_or_default();
-    let verify_doc = doc(&format!(
-        "Verifies the `{field}` signature over the raw body with the `{secret_name}` \
-         credential, then parses it.{inferred}\n\nA bad signature is \
-         [`CallbackError::BadSignature`]; a body that verifies but does not fit the model \
-         is [`CallbackError::Parse`]."
-    ));
-    let ack_doc = doc(&format!(
-        "The exact body to answer a `{}` with; anything else makes the provider retry.",
-        def.id
-    ));
     let title = upper_camel(&def.id);
-    let offsets_doc = doc(&format!(
-        "When the provider retries an unacknowledged {title} callback, as offsets from the first failed delivery."
-    ));
-    quote! {
-        impl #payload {
-            #verify_doc
-            pub fn verify_and_parse(body: &[u8], secret: &::paysmith_types::Secret) -> Result<Self, CallbackError> {
-                ::paysmith_types::callback::verify_then_parse(&schemes::#scheme, secret, body, #field)
-            }
+    let parsing = match (&def.signature, &def.unsigned) {
+        (Some(signature), _) => {
+            let scheme = const_name(&signature.scheme);
+            let field = signature.field.as_str();
+            let secret_name = signature.secret.as_str();
+            let inferred = signature
+                .source
+                .inferred
+                .as_deref()
+                .map(|why| format!("\n\nInferred: {why}"))
+                .unwrap_or_default();
+            let verify_doc = doc(&format!(
+                "Verifies the `{field}` signature over the raw body with the `{secret_name}` \
+                 credential, then parses it.{inferred}\n\nA bad signature is \
+                 [`CallbackError::BadSignature`]; a body that verifies but does not fit the model \
+                 is [`CallbackError::Parse`]."
+            ));
+            quote! {
+                #verify_doc
+                pub fn verify_and_parse(body: &[u8], secret: &::paysmith_types::Secret) -> Result<Self, CallbackError> {
+                    ::paysmith_types::callback::verify_then_parse(&schemes::#scheme, secret, body, #field)
+                }
 
-            /// Parses the body WITHOUT checking its signature; only for bodies verified elsewhere.
-            pub fn parse_unverified(body: &[u8]) -> Result<Self, CallbackError> {
-                ::paysmith_types::callback::parse_unverified(body)
-            }
+                /// Parses the body WITHOUT checking its signature; only for bodies verified elsewhere.
+                pub fn parse_unverified(body: &[u8]) -> Result<Self, CallbackError> {
+                    ::paysmith_types::callback::parse_unverified(body)
+                }
 
-            /// The JSON body the provider would send for this payload, signed with
-            /// `secret` (for tests of your own callback handler).
-            pub fn to_signed_json(&self, secret: &::paysmith_types::Secret) -> Result<String, CallbackError> {
-                let mut value = ::serde_json::to_value(self).map_err(|e| CallbackError::NotJson(e.to_string()))?;
-                ::paysmith_types::callback::sign_sorted_params_json(&schemes::#scheme, secret, &mut value, #field)?;
-                Ok(value.to_string())
+                /// The JSON body the provider would send for this payload, signed with
+                /// `secret` (for tests of your own callback handler).
+                pub fn to_signed_json(&self, secret: &::paysmith_types::Secret) -> Result<String, CallbackError> {
+                    let mut value = ::serde_json::to_value(self).map_err(|e| CallbackError::NotJson(e.to_string()))?;
+                    ::paysmith_types::callback::sign_sorted_params_json(&schemes::#scheme, secret, &mut value, #field)?;
+                    Ok(value.to_string())
+                }
             }
         }
+        (None, unsigned) => {
+            let why = unsigned
+                .as_ref()
+                .map(|u| u.why.as_str())
+                .unwrap_or_default();
+            let confirm = def
+                .confirm
+                .as_ref()
+                .map(|c| {
+                    format!(
+                        " Before acting on it, confirm it through the signed API: \
+                         `Client::confirm_{}` in the client crate reads the resource with \
+                         `{}` and compares it with the payload.",
+                        def.id, c.endpoint
+                    )
+                })
+                .unwrap_or_default();
+            let parse_doc = doc(&format!(
+                "Parses the body. The provider does not sign this notification, so nothing \
+                 here proves it came from the provider: {why}{confirm}"
+            ));
+            quote! {
+                #parse_doc
+                pub fn parse_unverified(body: &[u8]) -> Result<Self, CallbackError> {
+                    ::paysmith_types::callback::parse_unverified(body)
+                }
+            }
+        }
+    };
+    let ack = def.acknowledgement.as_deref().map(|text| {
+        let name = format_ident!("{prefix}_ACKNOWLEDGEMENT");
+        let ack_doc = doc(&format!(
+            "The exact body to answer a `{}` with; anything else makes the provider retry.",
+            def.id
+        ));
+        quote! {
+            #ack_doc
+            pub const #name: &str = #text;
+        }
+    });
+    let retry = def.retry.as_ref().map(|retry| {
+        let offsets_name = format_ident!("{prefix}_RETRY_OFFSETS");
+        let window_name = format_ident!("{prefix}_RETRY_WINDOW");
+        let offsets = retry
+            .offsets_seconds
+            .iter()
+            .map(|s| quote!(::core::time::Duration::from_secs(#s)));
+        let count = retry.offsets_seconds.len();
+        let window = retry.window_seconds;
+        let offsets_doc = doc(&format!(
+            "When the provider retries an unacknowledged {title} callback, as offsets from the first failed delivery."
+        ));
+        quote! {
+            #offsets_doc
+            pub const #offsets_name: [::core::time::Duration; #count] = [#(#offsets),*];
 
-        #ack_doc
-        pub const #ack: &str = #ack_text;
+            /// No delivery is attempted after this long.
+            pub const #window_name: ::core::time::Duration = ::core::time::Duration::from_secs(#window);
+        }
+    });
+    let events = def.events.as_ref().map(|events| {
+        let name = format_ident!("{prefix}_EVENT_POINTER");
+        let ty = events.ty.as_str();
+        let text = doc(&format!(
+            "Where a `{}` payload carries its event kind (a [`{ty}`]), as a JSON pointer.",
+            def.id
+        ));
+        let pointer = events.pointer.as_str();
+        quote! {
+            #text
+            pub const #name: &str = #pointer;
+        }
+    });
+    quote! {
+        impl #payload {
+            #parsing
+        }
 
-        #offsets_doc
-        pub const #offsets_name: [::core::time::Duration; #count] = [#(#offsets),*];
-
-        /// No delivery is attempted after this long.
-        pub const #window_name: ::core::time::Duration = ::core::time::Duration::from_secs(#window);
+        #ack
+        #retry
+        #events
     }
 }

@@ -41,12 +41,17 @@ impl<'a> Context<'a> {
             .join(", ")
     }
 
+    /// The API id as crate directories and packages spell it (`bitpro_mapi` → `bitpro-mapi`).
+    pub fn crate_stem(&self) -> String {
+        self.api.id.replace('_', "-")
+    }
+
     pub fn models_package(&self) -> String {
-        format!("paysmith-{}-models", self.api.id.replace('_', "-"))
+        format!("paysmith-{}-models", self.crate_stem())
     }
 
     pub fn client_package(&self) -> String {
-        format!("paysmith-{}-client", self.api.id.replace('_', "-"))
+        format!("paysmith-{}-client", self.crate_stem())
     }
 
     pub fn models_crate(&self) -> Ident {

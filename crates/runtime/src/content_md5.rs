@@ -1,6 +1,7 @@
 //! Builds a form-encoded request signed by the `content-md5-hmac` family.
 
 use paysmith_sign::Secret;
+use paysmith_sign::acquia_hmac::split_url;
 use paysmith_sign::content_md5_hmac::{
     ContentMd5HmacConfig, SignedParts, encode_form, format_http_date,
 };
@@ -18,7 +19,7 @@ pub struct ContentMd5Signer<'a> {
 
 impl ContentMd5Signer<'_> {
     /// Encodes `params` once: into the query of a GET or DELETE, else into the body;
-    /// `Content-MD5` covers exactly that string, and the signed uri is the path.
+    /// `Content-MD5` covers exactly that string, and the signed uri is the URL's path.
     pub fn build_form_request(
         &self,
         method: &'static str,
@@ -27,20 +28,22 @@ impl ContentMd5Signer<'_> {
     ) -> SignedRequest {
         let encoded = encode_form(params);
         let date = format_http_date(self.transport.now_millis() / 1000);
+        let in_query = matches!(method, "GET" | "DELETE");
+        let mut url = self.transport.url(path);
+        // The uri signed is the path as sent, base path included.
+        let uri = split_url(&url).map_or_else(|_| path.to_owned(), |t| t.path.to_owned());
+        if in_query && !encoded.is_empty() {
+            url.push('?');
+            url.push_str(&encoded);
+        }
         let parts = SignedParts {
             method,
-            uri: path,
+            uri: &uri,
             date: &date,
             content: encoded.as_bytes(),
             api_key: self.api_key,
         };
         let trace = self.config.sign(&parts, self.secret);
-        let in_query = matches!(method, "GET" | "DELETE");
-        let mut url = self.transport.url(path);
-        if in_query && !encoded.is_empty() {
-            url.push('?');
-            url.push_str(&encoded);
-        }
         let mut headers = Vec::with_capacity(4);
         if !in_query {
             headers.push((

@@ -20,6 +20,8 @@ use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+pub use crate::target::{Target, UrlError, split_url};
+
 use crate::secret::Secret;
 use crate::trace::Trace;
 
@@ -125,65 +127,6 @@ impl std::fmt::Debug for AcquiaKey {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("the secret key is not valid base64: {0}")]
 pub struct KeyError(String);
-
-/// Host, path and query exactly as they go on the wire.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Target<'a> {
-    /// Lowercase host, with `:port` only when it is not the scheme's default.
-    pub host: String,
-    /// The path as sent (`/` when the URL has none: that is what HTTP sends).
-    pub path: &'a str,
-    /// The query as sent, without `?`; empty when there is none.
-    pub query: &'a str,
-}
-
-/// A URL that cannot be split into host, path and query.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("`{url}` is not an absolute http(s) URL: {problem}")]
-pub struct UrlError {
-    pub url: String,
-    pub problem: &'static str,
-}
-
-/// Splits an absolute URL into the parts that are signed, without decoding,
-/// normalising or re-encoding anything; a fragment is never sent and is dropped.
-pub fn split_url(url: &str) -> Result<Target<'_>, UrlError> {
-    let fail = |problem| UrlError {
-        url: url.to_owned(),
-        problem,
-    };
-    let (scheme, rest) = url.split_once("://").ok_or_else(|| fail("no scheme"))?;
-    let default_port = match scheme.to_ascii_lowercase().as_str() {
-        "http" => "80",
-        "https" => "443",
-        _ => return Err(fail("the scheme is not http or https")),
-    };
-    let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, after) = rest.split_at(authority_end);
-    let authority = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    if authority.is_empty() {
-        return Err(fail("no host"));
-    }
-    let host = match authority.rsplit_once(':') {
-        Some((name, port)) if !name.ends_with(']') || authority.starts_with('[') => {
-            if port == default_port || port.is_empty() {
-                name.to_ascii_lowercase()
-            } else {
-                authority.to_ascii_lowercase()
-            }
-        }
-        _ => authority.to_ascii_lowercase(),
-    };
-    let (path, query) = after.split_once('?').unwrap_or((after, ""));
-    Ok(Target {
-        host,
-        path: if path.is_empty() { "/" } else { path },
-        query,
-    })
-}
 
 /// Everything a request signature covers.
 #[derive(Clone, Copy, Debug)]
@@ -689,32 +632,6 @@ mod tests {
                 "acquia-http-hmac realm=\"Pipet%20service\",id=\"efdde334-fe7b-11e4-a322-1697f925ec7b\",nonce=\"d1954337-5319-4821-8427-115542e08d10\",version=\"2.0\",headers=\"\",signature=\"MRlPr/Z1WQY2sMthcaEqETRMw4gPYXlPcTpaLWS2gcc=\""
             )
         );
-    }
-
-    #[test]
-    fn urls_split_into_what_is_signed() {
-        let t = split_url("https://Example.COM:443/a%20b/c?x=1&y#frag").unwrap();
-        assert_eq!(
-            (t.host.as_str(), t.path, t.query),
-            ("example.com", "/a%20b/c", "x=1&y")
-        );
-        let t = split_url("http://54.154.147.142:3000/register").unwrap();
-        assert_eq!(
-            (t.host.as_str(), t.path, t.query),
-            ("54.154.147.142:3000", "/register", "")
-        );
-        let t = split_url("http://example.com:8080?test=true").unwrap();
-        assert_eq!(
-            (t.host.as_str(), t.path, t.query),
-            ("example.com:8080", "/", "test=true")
-        );
-        let t = split_url("http://[::1]:8080/x").unwrap();
-        assert_eq!(t.host, "[::1]:8080");
-        let t = split_url("http://[::1]/x").unwrap();
-        assert_eq!(t.host, "[::1]");
-        assert!(split_url("ftp://x/").is_err());
-        assert!(split_url("/relative").is_err());
-        assert!(split_url("https:///path").is_err());
     }
 
     #[test]

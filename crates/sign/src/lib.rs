@@ -31,6 +31,7 @@ pub mod pkcs12;
 pub mod rsa_private;
 mod secret;
 pub mod sorted_params;
+pub mod target;
 mod trace;
 
 pub use encoding::{DigestAlgorithm, OutputEncoding};

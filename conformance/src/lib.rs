@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub mod generated;
+pub mod loopback;
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -119,5 +120,40 @@ pub mod bitpro {
             .with_clock(FixedClock(TIMESTAMP))
             .with_nonce(FixedNonce(String::new()));
         Client::with_transport(transport, credentials())
+    }
+}
+
+/// Test credentials for the Bitpro merchant API: a merchant id of the documented
+/// length and a base64 secret (the document prints neither).
+pub mod bitpro_mapi {
+    use paysmith_bitpro_mapi_client::{
+        Client, Credentials, Environment, FixedClock, FixedNonce, Transport,
+    };
+    use paysmith_types::Secret;
+
+    pub const MERCHANT_ID: &str = "0f8e8c2c-6d3b-4d7e-9a51-3c1e2b7a9d40";
+    pub const PRIVATE_KEY: &str = "Yml0cHJvLW1lcmNoYW50LXNlY3JldC1rZXktMDAwMSE=";
+    /// 2018-05-10T12:22:35Z, the webhook example's time, in milliseconds.
+    pub const TIMESTAMP: u64 = 1_525_954_955_000;
+    pub const NONCE: &str = "6c6f1d3e-2a4b-4c5d-8e9f-0a1b2c3d4e5f";
+
+    pub fn credentials() -> Credentials {
+        Credentials {
+            merchant_id: MERCHANT_ID.into(),
+            private_key: Secret::new(PRIVATE_KEY),
+        }
+    }
+
+    /// A client on `base_url` at a fixed time with a fixed nonce.
+    pub fn client_on(base_url: &str) -> Client {
+        let transport = Transport::new(base_url)
+            .with_clock(FixedClock(TIMESTAMP))
+            .with_nonce(FixedNonce(NONCE.into()));
+        Client::with_transport(transport, credentials())
+    }
+
+    /// The fixed client on the sandbox URL.
+    pub fn fixed_client() -> Client {
+        client_on(Environment::Sandbox.base_url())
     }
 }

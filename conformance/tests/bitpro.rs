@@ -12,6 +12,7 @@ use paysmith_bitpro_client::{
 use paysmith_conformance::EndpointCase;
 use paysmith_conformance::bitpro::{API_KEY, SECRET_KEY, TIMESTAMP, credentials, fixed_client};
 use paysmith_conformance::generated::bitpro::{self, any_request};
+use paysmith_conformance::loopback::serve_once;
 use paysmith_sign::Secret;
 use paysmith_sign::content_md5_hmac::{ReceivedHeaders, SignedParts};
 use proptest::prelude::*;
@@ -144,42 +145,6 @@ proptest! {
     }
 }
 
-mod loopback {
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::net::TcpListener;
-
-    /// Answers one request with `status` and `answer`; returns the base URL.
-    pub fn serve_once(status: &'static str, answer: &'static str) -> String {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        std::thread::spawn(move || {
-            let (stream, _) = listener.accept().unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                if line.trim_end().is_empty() {
-                    break;
-                }
-                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = value.trim().parse().unwrap();
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            let mut stream = stream;
-            write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
-                answer.len()
-            )
-            .unwrap();
-        });
-        url
-    }
-}
-
 fn client_on(url: &str) -> Client {
     Client::with_transport(
         Transport::new(url).with_clock(FixedClock(TIMESTAMP)),
@@ -196,7 +161,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn documented_error_messages_become_error_kinds() {
-    let url = loopback::serve_once(
+    let (url, _received) = serve_once(
         "422 Unprocessable Entity",
         r#"{"errors": "Amount should not be smaller than 0.05 BTC"}"#,
     );
@@ -220,7 +185,7 @@ fn documented_error_messages_become_error_kinds() {
         }
     ));
 
-    let url = loopback::serve_once("400 Bad Request", r#"{"errors": "Something new"}"#);
+    let (url, _received) = serve_once("400 Bad Request", r#"{"errors": "Something new"}"#);
     let error = runtime()
         .block_on(client_on(&url).withdrawal("BT-C798980", &request))
         .unwrap_err();
@@ -232,7 +197,7 @@ fn documented_error_messages_become_error_kinds() {
 
 #[test]
 fn bare_responses_and_lists_decode() {
-    let url = loopback::serve_once(
+    let (url, _received) = serve_once(
         "200 OK",
         r#"[{"tid":"35728038","type":"bitcoin_buy","amount":"1.28949065","created_at":"2017-04-06T06:21:52Z"},{"tid":"1","type":"bitcoin_gift","amount":"-0.5","created_at":"2017-04-06T06:21:52Z"}]"#,
     );
@@ -247,7 +212,7 @@ fn bare_responses_and_lists_decode() {
         paysmith_bitpro_client::models::TransactionType::Unknown("bitcoin_gift".into())
     );
 
-    let url = loopback::serve_once(
+    let (url, _received) = serve_once(
         "200 OK",
         r#"{"time_expires": 1491824457.468, "buy_price": "1225.10", "asset": "XBT"}"#,
     );

@@ -1,67 +1,12 @@
 //! The generated client over a real loopback socket: what it sends is what it signed,
 //! and every kind of answer becomes the right result or error.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::mpsc;
-
+use paysmith_conformance::loopback::serve_once;
 use paysmith_conformance::onebitpay::{API_SECRET, NONCE, TIMESTAMP, credentials, shard_pfx};
 use paysmith_onebitpay_client::models::{ApproveRequest, RateRequest, SignStatus};
 use paysmith_onebitpay_client::{Client, ErrorKind, FixedClock, FixedNonce, Transport};
 use paysmith_onebitpay_models::schemes::{ONEBITPAY_MD5, ONEBITPAY_MD5_HTTP};
 use paysmith_sign::Secret;
-
-/// A request as the server received it.
-struct Received {
-    request_line: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-/// Serves one request with `status` and `body` on a random loopback port.
-fn serve_once(status: &'static str, answer: &'static str) -> (String, mpsc::Receiver<Received>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut request_line = String::new();
-        reader.read_line(&mut request_line).unwrap();
-        let mut headers = Vec::new();
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            let (name, value) = line.split_once(": ").unwrap();
-            headers.push((name.to_owned(), value.to_owned()));
-        }
-        let length: usize = headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-            .map_or(0, |(_, v)| v.parse().unwrap());
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body).unwrap();
-        let mut stream = stream;
-        write!(
-            stream,
-            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
-            answer.len()
-        )
-        .unwrap();
-        sender
-            .send(Received {
-                request_line: request_line.trim_end().to_owned(),
-                headers,
-                body,
-            })
-            .unwrap();
-    });
-    (url, receiver)
-}
 
 fn client(url: &str) -> Client {
     let transport = Transport::new(url)

@@ -22,6 +22,24 @@ pub fn describe(family: &str, stage: &str) -> &'static str {
         ("rsa-pkcs1v15-private-encrypt", "max_plaintext_bytes") => {
             "the longest plaintext one PKCS#1 v1.5 block holds (key bytes - 11)"
         }
+        ("content-md5-hmac", "string_to_sign") => {
+            "method, Content-MD5, uri and Date joined by the separator"
+        }
+        ("acquia-http-hmac", "content_sha256") => {
+            "base64 SHA-256 of the body (X-Authorization-Content-SHA256)"
+        }
+        ("acquia-http-hmac", "auth_params") => {
+            "id, nonce, realm and version, percent-encoded, as the string to sign holds them"
+        }
+        ("acquia-http-hmac", "string_to_sign") => {
+            "method, host, path, query, auth params, signed headers, timestamp (and content type and body hash), one per line"
+        }
+        ("acquia-http-hmac", "response_string_to_sign") => {
+            "nonce, timestamp and response body, one per line"
+        }
+        ("acquia-http-hmac", "response_signature") => {
+            "the server's X-Server-Authorization-HMAC-SHA256 for this response"
+        }
         (_, "signature") => "the signature, as sent",
         (_, "headers") => "the headers to attach",
         (_, "content_md5") => "base64 MD5 of the encoded parameters",

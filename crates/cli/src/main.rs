@@ -246,12 +246,13 @@ fn verify_scheme(
         }
         Err(VerifyError::Input(e)) => Err(bad_input(e.to_string())),
         Err(VerifyError::Mismatch {
+            stage,
             expected,
             got,
             trace,
         }) => {
             print_steps(family.name(), &trace, show_secrets);
-            println!("MISMATCH at stage signature: computed {expected}, given {got}");
+            println!("MISMATCH at stage {stage}: computed {expected}, given {got}");
             println!(
                 "every earlier stage is what was signed here: if the provider's string to sign \
                  equals `string_to_sign`, the secret or the digest differs; otherwise compare the two strings"
@@ -265,6 +266,14 @@ fn verify_scheme(
             println!("   {signed}");
             println!("not over");
             println!("   {expected}");
+            Ok(1)
+        }
+        Err(VerifyError::SignatureInvalid { trace }) => {
+            print_steps(family.name(), &trace, show_secrets);
+            println!(
+                "MISMATCH at stage signature: it does not verify under this public key over this message \
+                 (another key made it, or it covers other bytes: compare `message` with what was sent)"
+            );
             Ok(1)
         }
         Err(VerifyError::WrongKeyOrCorrupt) => {
@@ -399,6 +408,7 @@ fn verify_callback(
             expected,
             got,
             trace,
+            ..
         }) => {
             print_steps("sorted-params-digest", &trace, show_secrets);
             println!("MISMATCH at stage signature: computed {expected}, received {got}");

@@ -276,3 +276,183 @@ fn bad_input_exits_2_naming_the_field() {
     assert_eq!(missing.status.code(), Some(2));
     assert_eq!(paysmith(&["frobnicate"]).status.code(), Some(2));
 }
+
+fn paysmith_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_paysmith"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+const BITPRO_SECRET: &str =
+    "TkLPjz2dzzyoMZdkJqM1qLusyTizYPl0IeX7vHi+17+mlYEjyfnLIgqopAQ8Bnk2QnwcSYa4VuXY384EnGi3tA==";
+
+#[test]
+fn sign_bitpro_reproduces_the_documented_example_from_stdin() {
+    let input = serde_json::json!({
+        "method": "POST",
+        "uri": "/api/v1/clients/BT-C962387/withdrawal",
+        "date": "Mon, 10 Apr 2017 04:43:12 GMT",
+        "body": "address=2MzCEdXEzBaxCJQAq8igw4pUP1NSGAgzsUr&amount=0.12",
+        "api_key": "M3175465",
+        "secret": BITPRO_SECRET
+    });
+    let output = paysmith_stdin(
+        &["sign", "bitpro-hmac-sha1", "--input", "-"],
+        &input.to_string(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["content_md5"], "FBgiRcA+lHYYgLkAc2JX5g==");
+    assert_eq!(
+        json["string_to_sign"],
+        "POST,FBgiRcA+lHYYgLkAc2JX5g==,/api/v1/clients/BT-C962387/withdrawal,Mon, 10 Apr 2017 04:43:12 GMT"
+    );
+    assert_eq!(json["signature"], "W81e6C9NeGYqau1RWhyGtw8YfoY=");
+    let headers: serde_json::Value =
+        serde_json::from_str(json["headers"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        headers,
+        serde_json::json!({
+            "Authorization": "Bitpro M3175465:W81e6C9NeGYqau1RWhyGtw8YfoY=",
+            "Content-MD5": "FBgiRcA+lHYYgLkAc2JX5g==",
+            "Date": "Mon, 10 Apr 2017 04:43:12 GMT"
+        })
+    );
+    assert!(!stdout(&output).contains(BITPRO_SECRET));
+}
+
+const MAPI_SECRET: &str = "Yml0cHJvLW1lcmNoYW50LXNlY3JldC1rZXktMDAwMSE=";
+
+fn mapi_input() -> serde_json::Value {
+    serde_json::json!({
+        "method": "POST",
+        "url": "https://sandbox.bitit.pro/mapi/charges",
+        "headers": {},
+        "signed_headers": [],
+        "content_type": "application/json",
+        "body": "{\"fiat_price_cents\":4200}",
+        "id": "0f8e8c2c-6d3b-4d7e-9a51-3c1e2b7a9d40",
+        "nonce": "6c6f1d3e-2a4b-4c5d-8e9f-0a1b2c3d4e5f",
+        "realm": "Bitpro",
+        "timestamp": 1525954955,
+        "secret": MAPI_SECRET
+    })
+}
+
+#[test]
+fn sign_acquia_prints_the_string_to_sign_and_every_header() {
+    let input = scratch("acquia.json", &mapi_input().to_string());
+    let output = paysmith(&[
+        "sign",
+        "acquia-http-hmac-v2",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["signature"],
+        "lpPphqcs554ap2gUm3pyNxvMWHOm7KFI8ozrPBjR4eI="
+    );
+    assert!(
+        json["string_to_sign"].as_str().unwrap().ends_with(
+            "\n1525954955\napplication/json\n1yDj0wW+31Z0+O47OqfczD/hSbtHRKGEiBiB4f3fwN8="
+        )
+    );
+    let headers: serde_json::Value =
+        serde_json::from_str(json["headers"].as_str().unwrap()).unwrap();
+    assert_eq!(headers["X-Authorization-Timestamp"], "1525954955");
+    assert_eq!(
+        headers["X-Authorization-Content-SHA256"],
+        "1yDj0wW+31Z0+O47OqfczD/hSbtHRKGEiBiB4f3fwN8="
+    );
+    assert!(
+        headers["Authorization"]
+            .as_str()
+            .unwrap()
+            .starts_with("acquia-http-hmac realm=\"Bitpro\",id=\"0f8e8c2c")
+    );
+}
+
+#[test]
+fn verify_checks_a_server_response_signature() {
+    let response = serde_json::json!({
+        "nonce": "6c6f1d3e-2a4b-4c5d-8e9f-0a1b2c3d4e5f",
+        "timestamp": 1525954955,
+        "secret": MAPI_SECRET,
+        "response_body": "[]",
+        "response_signature": "ke7o4pAP4sjkRlj+AiqTY5JezfDAeu+5A1TMaeHooyM="
+    });
+    let input = scratch("response-ok.json", &response.to_string());
+    let ok = paysmith(&[
+        "verify",
+        "acquia-http-hmac-v2",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+
+    let mut altered = response.clone();
+    altered["response_body"] = "[{}]".into();
+    let input = scratch("response-bad.json", &altered.to_string());
+    let bad = paysmith(&[
+        "verify",
+        "acquia-http-hmac-v2",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stdout(&bad).contains("MISMATCH at stage response_signature"),
+        "{}",
+        stdout(&bad)
+    );
+}
+
+#[test]
+fn an_unsigned_webhook_is_explained_not_verified() {
+    let input = scratch(
+        "webhook.json",
+        &serde_json::json!({"body": "{}", "secret": "x"}).to_string(),
+    );
+    let output = paysmith(&[
+        "verify",
+        "bitpro_mapi.charge_webhook",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("not signed by the provider")
+            && stderr(&output).contains("confirm_charge_webhook"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn bad_acquia_input_exits_2_naming_the_field() {
+    let mut input = mapi_input();
+    input["secret"] = "not base64!".into();
+    let file = scratch("acquia-bad.json", &input.to_string());
+    let output = paysmith(&[
+        "sign",
+        "acquia-http-hmac-v2",
+        "--input",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("`secret`"), "{}", stderr(&output));
+}

@@ -40,14 +40,25 @@ pub enum SignError {
 #[non_exhaustive]
 pub enum VerifyError {
     /// The recomputed signature differs from the supplied one; `trace` shows
-    /// what was signed (its secret stages are redacted by `Debug`).
-    #[error("signature mismatch: expected `{expected}`, got `{got}`")]
+    /// what was signed (its secret stages are redacted by `Debug`). `Display`
+    /// never shows `expected`: it is a valid signature over what was received,
+    /// and an error message must not hand one out.
+    #[error("the {stage} does not match (received `{got}`)")]
     Mismatch {
-        /// Signature recomputed from the inputs.
+        /// Stage that disagrees, e.g. `signature` or `response_signature`.
+        stage: &'static str,
+        /// Signature recomputed from the inputs (not shown by `Display`).
         expected: String,
         /// Signature that was supplied.
         got: String,
         /// Stages of the recomputation.
+        trace: Trace,
+    },
+    /// A well-formed signature that does not verify under the public key (signature
+    /// schemes without a single expected value, such as ECDSA).
+    #[error("the signature does not verify under this public key over this message")]
+    SignatureInvalid {
+        /// Stages of the check: the key, the message and its digest.
         trace: Trace,
     },
     /// The signature text is not valid in the configured encoding.

@@ -196,14 +196,19 @@ pub fn verify_input(family: &SchemeFamily, input: &Value) -> Result<Trace, Verif
             )?;
             let given = doc.required_str("signature")?;
             let (trace, expected) = content_md5_trace(cfg, &doc)?;
-            compare(trace, &expected, given)
+            compare(trace, "signature", &expected, given)
         }
         SchemeFamily::AcquiaHttpHmac(cfg) => acquia::verify(cfg, input),
     }
 }
 
 /// Constant-time comparison of a recomputed signature with the one given.
-pub(crate) fn compare(trace: Trace, expected: &str, given: &str) -> Result<Trace, VerifyError> {
+pub(crate) fn compare(
+    trace: Trace,
+    stage: &'static str,
+    expected: &str,
+    given: &str,
+) -> Result<Trace, VerifyError> {
     if bool::from(subtle::ConstantTimeEq::ct_eq(
         expected.as_bytes(),
         given.as_bytes(),
@@ -211,6 +216,7 @@ pub(crate) fn compare(trace: Trace, expected: &str, given: &str) -> Result<Trace
         Ok(trace)
     } else {
         Err(VerifyError::Mismatch {
+            stage,
             expected: expected.to_owned(),
             got: given.to_owned(),
             trace,

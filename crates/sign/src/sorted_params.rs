@@ -343,6 +343,7 @@ impl SortedParamsConfig {
             Ok(trace)
         } else {
             Err(VerifyError::Mismatch {
+                stage: "signature",
                 expected: expected.to_owned(),
                 got: signature.to_owned(),
                 trace,
@@ -601,7 +602,9 @@ mod tests {
         let err = config()
             .verify(&params, &secret, DOC_SIGNATURE)
             .unwrap_err();
+        let shown = err.to_string();
         let VerifyError::Mismatch {
+            stage,
             expected,
             got,
             trace,
@@ -609,8 +612,13 @@ mod tests {
         else {
             panic!("expected Mismatch, got {err:?}");
         };
+        assert_eq!(stage, "signature");
         assert_eq!(got, DOC_SIGNATURE);
         assert_ne!(expected, DOC_SIGNATURE);
+        assert!(
+            !shown.contains(&expected),
+            "an error message must not hand out a valid signature: {shown}"
+        );
         assert!(
             trace
                 .get("string_to_sign")

@@ -74,7 +74,7 @@ pub(super) fn verify(cfg: &AcquiaHmacConfig, input: &Value) -> Result<Trace, Ver
                 "nothing to compare it with (is `response_body` given?)",
             )
         })?;
-        compare(trace.clone(), &expected, given)?;
+        compare(trace.clone(), stage, &expected, given)?;
     }
     Ok(trace)
 }

@@ -191,7 +191,10 @@ fn documented_error_messages_become_error_kinds() {
         .unwrap_err();
     assert_eq!(
         provider_error_kind(&error),
-        Some(ProviderErrorKind::Other("Something new".into()))
+        Some(ProviderErrorKind::Other {
+            code: None,
+            message: "Something new".into()
+        })
     );
 }
 

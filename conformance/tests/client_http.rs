@@ -75,7 +75,7 @@ fn a_provider_error_keeps_code_message_and_body() {
         .block_on(client(&url).get_rate(&rate_request()))
         .unwrap_err();
     assert_eq!(error.operation, "get_rate");
-    assert_eq!(error.provider_code(), Some(1003));
+    assert_eq!(error.provider_code(), Some("1003"));
     assert_eq!(error.raw_body(), Some(answer.as_bytes()));
     assert_eq!(
         error.to_string(),

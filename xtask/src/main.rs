@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use xtask::codegen;
 use xtask::files::{FileSet, Outcome};
 
-const USAGE: &str = "usage: cargo xtask <codegen|schema> [--check]
+const USAGE: &str = "usage: cargo xtask <codegen|schema|validate> [--check]
 
   codegen   regenerate every crate from spec/ (and the JSON Schemas)
+  validate  load and check the spec, writing nothing
   schema    regenerate only the JSON Schemas under spec/
   --check   write nothing; fail if anything on disk differs or should not exist";
 
@@ -33,6 +34,22 @@ fn main() -> ExitCode {
             }
         },
         Some("schema") => codegen::schemas(),
+        Some("validate") => {
+            return match paysmith_spec::load(&root) {
+                Ok(spec) => {
+                    println!(
+                        "the spec is valid: {} APIs, {} schemes",
+                        spec.apis.len(),
+                        spec.schemes.len()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(diagnostics) => {
+                    eprintln!("{diagnostics}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -349,5 +349,5 @@ impl Client {
 pub fn provider_error_kind(error: &Error) -> Option<ProviderErrorKind> {
     error
         .provider_message()
-        .map(ProviderErrorKind::from_message)
+        .map(|message| ProviderErrorKind::of(error.provider_code(), message))
 }

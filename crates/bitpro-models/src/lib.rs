@@ -318,7 +318,7 @@ pub struct Transaction {
     pub state: Option<WithdrawalState>,
 }
 
-/// The documented messages of the `errors` error body (section "Error Handling"); any other message is kept in `Other`.
+/// The documented errors of the `errors` error body (section "Error Handling"), by code, then by message; any other is kept in `Other`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ProviderErrorKind {
     /// `Not found`: The client uid does not exist for this merchant.
@@ -333,13 +333,21 @@ pub enum ProviderErrorKind {
     AddressInvalid,
     /// `Amount should not be smaller than 0.05 BTC`: Withdrawals start at 0.05 BTC.
     AmountTooSmall,
-    /// A message this version does not know, kept as received.
-    Other(String),
+    /// An error this version does not know: its code (if any) and message as received.
+    Other {
+        code: Option<String>,
+        message: String,
+    },
 }
 
 impl ProviderErrorKind {
-    /// The kind of a message, compared exactly.
-    pub fn from_message(message: &str) -> Self {
+    /// The kind of an error: its code compared exactly, then its message.
+    pub fn of(code: Option<&str>, message: &str) -> Self {
+        #[allow(clippy::match_single_binding)]
+        match code {
+            _ => {}
+        }
+
         match message {
             "Not found" => Self::NotFound,
             "Traded fiat must be greater than 0" => Self::TradedFiatNotPositive,
@@ -347,20 +355,10 @@ impl ProviderErrorKind {
             "Address can't be blank" => Self::AddressBlank,
             "Address is not a valid bitcoin address" => Self::AddressInvalid,
             "Amount should not be smaller than 0.05 BTC" => Self::AmountTooSmall,
-            other => Self::Other(other.to_owned()),
-        }
-    }
-
-    /// The message as the provider sends it.
-    pub fn message(&self) -> &str {
-        match self {
-            Self::NotFound => "Not found",
-            Self::TradedFiatNotPositive => "Traded fiat must be greater than 0",
-            Self::BalanceTooLow => "Amount is greater than your available balance",
-            Self::AddressBlank => "Address can't be blank",
-            Self::AddressInvalid => "Address is not a valid bitcoin address",
-            Self::AmountTooSmall => "Amount should not be smaller than 0.05 BTC",
-            Self::Other(message) => message,
+            other => Self::Other {
+                code: code.map(str::to_owned),
+                message: other.to_owned(),
+            },
         }
     }
 }

@@ -70,7 +70,7 @@ pub fn decode<T: DeserializeOwned>(
             .to_owned();
         return Err(fail(ErrorKind::Provider {
             status,
-            code: Some(code),
+            code: Some(code.to_string()),
             message,
             body: RawBody(body),
         }));
@@ -166,7 +166,7 @@ mod tests {
     fn provider_code_is_a_provider_error_with_the_body() {
         let body = r#"{"code":1001,"message":"sign error"}"#;
         let error = decode::<Rate>("get_rate", "Rate", &SHAPE, raw(200, body)).unwrap_err();
-        assert_eq!(error.provider_code(), Some(1001));
+        assert_eq!(error.provider_code(), Some("1001"));
         assert_eq!(error.provider_message(), Some("sign error"));
         assert_eq!(error.raw_body(), Some(body.as_bytes()));
         assert_eq!(

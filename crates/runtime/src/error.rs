@@ -16,10 +16,11 @@ impl Error {
         Error { operation, kind }
     }
 
-    /// The provider's error code, when the provider answered with one.
-    pub fn provider_code(&self) -> Option<i64> {
+    /// The provider's error code as sent (its JSON text: `1003`, `040107`), when the
+    /// provider answered with one.
+    pub fn provider_code(&self) -> Option<&str> {
         match &self.kind {
-            ErrorKind::Provider { code, .. } => *code,
+            ErrorKind::Provider { code, .. } => code.as_deref(),
             _ => None,
         }
     }
@@ -58,11 +59,11 @@ pub enum ErrorKind {
     #[error("transport failed: {0}")]
     Transport(#[source] reqwest::Error),
     /// The provider answered with its error envelope or error body.
-    #[error("provider error{} (HTTP {status}): {message}", code.map(|c| format!(" {c}")).unwrap_or_default())]
+    #[error("provider error{} (HTTP {status}): {message}", code.as_ref().map(|c| format!(" {c}")).unwrap_or_default())]
     Provider {
         status: u16,
-        /// The provider's code, for APIs whose errors carry one.
-        code: Option<i64>,
+        /// The provider's code as sent, for APIs whose errors carry one.
+        code: Option<String>,
         message: String,
         body: RawBody,
     },

@@ -27,7 +27,16 @@ pub enum HttpBinding {
     /// `X-Authorization-Timestamp`, and `X-Authorization-Content-SHA256` with a body
     /// (family `acquia-http-hmac`); the response signature is checked when present.
     AcquiaAuthorization(AcquiaBinding),
+    /// The family's identity and signature headers over the full URL and the body as
+    /// sent (family `ecdsa-secp256k1`); the key is the client's, not a credential.
+    IdentityHeaders(IdentityHeadersBinding),
 }
+
+/// Nothing to configure: the header names are the family's.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IdentityHeadersBinding {}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

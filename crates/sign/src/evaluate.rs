@@ -9,6 +9,7 @@
 //! | `sorted-params-digest` | `{"params": {"k": "v", ...}, "secret": "..."}` | `"signature"` |
 //! | `content-md5-hmac` | `{"method", "uri", "date", "body", "api_key", "secret"}` | `"signature"` |
 //! | `acquia-http-hmac` | see [`acquia`] | `"signature"` and/or `"response_signature"` |
+//! | `ecdsa-secp256k1` | `{"private_key_hex" or "private_key_pem", "url", "body"}` | `"signature"`; `"public_key"` may replace the private key |
 //! | `rsa-pkcs1v15-private-encrypt` | `{"pfx_base64", "password", "plaintext"}`, optional `"alias"` | `"signature"`; `"public_key_pem"` may replace `"pfx_base64"` + `"password"` |
 //!
 //! Parameter values must be JSON strings: the exact text that is signed is
@@ -25,6 +26,7 @@ use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
 use crate::acquia_hmac::AcquiaHmacConfig;
+use crate::bitpay_ecdsa::BitpayEcdsaConfig;
 use crate::content_md5_hmac::{ContentMd5HmacConfig, SignedParts};
 use crate::error::{InputError, SignError, VerifyError};
 use crate::pkcs12::{Pkcs12Error, ShardKey, load_shard, load_shard_with_alias};
@@ -56,6 +58,9 @@ pub enum SchemeFamily {
     /// Acquia HTTP HMAC 2.0: HMAC-SHA256 over the request line by line, and the
     /// server's response signature.
     AcquiaHttpHmac(AcquiaHmacConfig),
+    /// secp256k1 ECDSA (RFC 6979, low-S) over SHA-256 of the URL and body, with the
+    /// public key as identity (BitPay).
+    EcdsaSecp256k1(BitpayEcdsaConfig),
 }
 
 impl SchemeFamily {
@@ -66,6 +71,7 @@ impl SchemeFamily {
             SchemeFamily::RsaPkcs1v15PrivateEncrypt(_) => "rsa-pkcs1v15-private-encrypt",
             SchemeFamily::ContentMd5Hmac(_) => "content-md5-hmac",
             SchemeFamily::AcquiaHttpHmac(_) => "acquia-http-hmac",
+            SchemeFamily::EcdsaSecp256k1(_) => "ecdsa-secp256k1",
         }
     }
 }
@@ -96,6 +102,7 @@ pub fn sign_input(family: &SchemeFamily, input: &Value) -> Result<Trace, InputEr
             Ok(content_md5_trace(cfg, &doc)?.0)
         }
         SchemeFamily::AcquiaHttpHmac(cfg) => acquia::sign(cfg, input),
+        SchemeFamily::EcdsaSecp256k1(cfg) => crate::bitpay_ecdsa::sign_document(cfg, input),
     }
 }
 
@@ -199,6 +206,7 @@ pub fn verify_input(family: &SchemeFamily, input: &Value) -> Result<Trace, Verif
             compare(trace, "signature", &expected, given)
         }
         SchemeFamily::AcquiaHttpHmac(cfg) => acquia::verify(cfg, input),
+        SchemeFamily::EcdsaSecp256k1(cfg) => crate::bitpay_ecdsa::verify_document(cfg, input),
     }
 }
 

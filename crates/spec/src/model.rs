@@ -113,6 +113,10 @@ pub struct ExternalSuite {
 pub enum SuiteFormat {
     /// Acquia HTTP HMAC 2.0 fixtures (`fixtures[]` with `input` and `expect`).
     AcquiaHttpHmacFixtures,
+    /// BitPay's published key, SIN and signature vectors (`vectors[]` by `kind`); the
+    /// kinds that are signatures or key derivations become vectors, the others are
+    /// checked by the signing crate's and the conformance suite's own tests.
+    BitpayPublished,
 }
 
 /// A file of vectors kept next to the tool that produced them.
@@ -173,6 +177,15 @@ pub struct ApiFile {
     /// The response envelope every endpoint answers with; absent when responses are bare.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub envelope: Option<Envelope>,
+    /// Successful responses wrap their payload in this field (`{"data": …}`, other keys
+    /// ignored); a body without it is the payload itself. Exclusive with `envelope`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_envelope: Option<DataEnvelope>,
+    /// Capability facades: each token grants one facade, and each endpoint names the
+    /// facades that may call it. The client gets one type per facade, so a call the
+    /// token does not grant does not compile.
+    #[serde(default)]
+    pub facades: Vec<FacadeDef>,
     /// How request fields travel.
     #[serde(default)]
     pub encoding: RequestEncoding,
@@ -255,6 +268,25 @@ pub struct Envelope {
     pub source: Source,
 }
 
+/// `{"data": …}`-style wrapping of successful responses.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataEnvelope {
+    pub data_field: String,
+    pub source: Source,
+}
+
+/// A capability facade (a token's level of access).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FacadeDef {
+    /// snake_case name as the provider writes it (`pos`, `merchant`); `public` is the
+    /// facade of calls made without a token.
+    pub name: String,
+    pub description: String,
+    pub source: Source,
+}
+
 /// How request fields are sent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -272,6 +304,16 @@ pub enum RequestEncoding {
 pub struct ErrorBody {
     /// Field holding the message.
     pub field: String,
+    /// Other fields that may hold the message instead, in order of preference.
+    #[serde(default)]
+    pub other_message_fields: Vec<String>,
+    /// Field holding the provider's error code (kept as its JSON text), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_field: Option<String>,
+    /// A `status` field whose value marks an error body even with a 2xx status, as
+    /// `(field, value)`; error bodies with a message field are errors with any status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_status: Option<ErrorStatusMarker>,
     pub source: Source,
     /// Documented messages; each becomes a variant of the API's error-kind enum, with an
     /// open fallback for any other message.
@@ -280,11 +322,23 @@ pub struct ErrorBody {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+pub struct ErrorStatusMarker {
+    pub field: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ErrorKindDef {
     /// Variant name (UpperCamelCase).
     pub name: String,
     /// The message exactly as the provider sends it.
-    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The code exactly as the provider sends it (its JSON text); matched before the
+    /// message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     pub description: String,
 }
 
@@ -414,6 +468,16 @@ pub struct Endpoint {
     pub errors: Vec<String>,
     /// Moves money: never retried automatically.
     pub money_moving: bool,
+    /// Facades whose tokens may call this endpoint (APIs with `facades` only).
+    #[serde(default)]
+    pub facades: Vec<String>,
+    /// Facades whose calls are signed with `auth`; absent means every facade's call
+    /// is (`public` calls are never signed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_for: Option<Vec<String>>,
+    /// Where the facade's token goes (APIs with `facades` only; `public` calls carry none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<TokenPlacement>,
     /// A signature carried inside the body, computed before the request is signed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_signature: Option<BodySignature>,
@@ -427,6 +491,29 @@ impl Endpoint {
             .ok()
             .and_then(|ty| ty.named().map(str::to_owned))
     }
+}
+
+/// Where a capability token travels.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum TokenPlacement {
+    /// A field of the JSON body.
+    Body { field: String },
+    /// A query parameter.
+    Query { param: String },
+    /// Not the facade's token but one returned inside an earlier object: the method
+    /// takes that object, reads the token from `field` (a query parameter `param`) and
+    /// its path parameters from the object's fields.
+    Resource {
+        model: String,
+        field: String,
+        param: String,
+        /// Path parameter → the model field that supplies it.
+        #[serde(default)]
+        path_params: BTreeMap<String, String>,
+    },
+    /// The call carries no token (the facade is proven by the signature alone).
+    None,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

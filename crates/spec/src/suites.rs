@@ -14,6 +14,7 @@ use crate::model::{SuiteFormat, Vector, VectorFile, VectorMode, VectorStatus};
 pub fn convert(format: SuiteFormat, document: &Value, scheme: &str) -> Result<VectorFile, String> {
     match format {
         SuiteFormat::AcquiaHttpHmacFixtures => acquia(document, scheme),
+        SuiteFormat::BitpayPublished => bitpay(document, scheme),
     }
 }
 
@@ -127,6 +128,107 @@ fn acquia(document: &Value, scheme: &str) -> Result<VectorFile, String> {
     Ok(VectorFile {
         scheme: scheme.to_owned(),
         generated_by: text(document, "suite", "title")?.to_owned(),
+        vectors,
+    })
+}
+
+/// Where a BitPay vector comes from: one source or several.
+fn bitpay_source(vector: &Value, at: &str) -> Result<String, String> {
+    let one = |source: &Value| -> Result<String, String> {
+        Ok(format!(
+            "{} {} at {}",
+            text(source, at, "repo")?,
+            text(source, at, "path")?,
+            text(source, at, "commit")?
+        ))
+    };
+    match field(vector, at, "source")? {
+        Value::Array(sources) => Ok(sources
+            .iter()
+            .map(one)
+            .collect::<Result<Vec<_>, _>>()?
+            .join("; ")),
+        source => one(source),
+    }
+}
+
+/// BitPay's published vectors: key derivations (public key and SIN from a hex or PEM
+/// private key), deterministic signatures, and verify-only signatures.
+fn bitpay(document: &Value, scheme: &str) -> Result<VectorFile, String> {
+    let entries = field(document, "suite", "vectors")?
+        .as_array()
+        .ok_or("suite: `vectors` is not an array")?;
+    let mut vectors = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let at = format!("vectors[{index}]");
+        let kind = text(entry, &at, "kind")?;
+        let mut input = Map::new();
+        let mut expect = BTreeMap::new();
+        let mut mode = VectorMode::Sign;
+        let key = |input: &mut Map<String, Value>| {
+            if let Some(hex) = entry.get("private_key_hex") {
+                input.insert("private_key_hex".into(), hex.clone());
+            } else if let Some(pem) = entry.get("pem") {
+                input.insert("private_key_pem".into(), pem.clone());
+            }
+            input.contains_key("private_key_hex") || input.contains_key("private_key_pem")
+        };
+        match kind {
+            "key_derivation" => {
+                if !key(&mut input) {
+                    continue;
+                }
+                input.insert("url".into(), Value::String(String::new()));
+                for (from, to) in [("public_key_compressed_hex", "public_key"), ("sin", "sin")] {
+                    if let Some(value) = entry.get(from).and_then(Value::as_str) {
+                        expect.insert(to.to_owned(), value.to_owned());
+                    }
+                }
+                if expect.is_empty() {
+                    continue;
+                }
+            }
+            "sign_deterministic" => {
+                if !key(&mut input) {
+                    return Err(format!("{at}: a signature vector without a private key"));
+                }
+                input.insert("url".into(), field(entry, &at, "message")?.clone());
+                expect.insert(
+                    "signature".into(),
+                    text(entry, &at, "signature_der_hex")?.to_owned(),
+                );
+            }
+            "verify_signature" => {
+                if !key(&mut input) {
+                    return Err(format!("{at}: a verify vector without a key"));
+                }
+                mode = VectorMode::Verify;
+                input.insert("url".into(), field(entry, &at, "message")?.clone());
+                input.insert(
+                    "signature".into(),
+                    field(entry, &at, "signature_der_hex")?.clone(),
+                );
+                let valid = field(entry, &at, "valid")?
+                    .as_bool()
+                    .ok_or_else(|| format!("{at}: `valid` is not a boolean"))?;
+                expect.insert("valid".into(), valid.to_string());
+            }
+            _ => continue,
+        }
+        vectors.push(Vector {
+            id: text(entry, &at, "id")?.to_owned(),
+            status: VectorStatus::External,
+            source: bitpay_source(entry, &at)?,
+            derivation: None,
+            erratum: None,
+            mode,
+            input: Value::Object(input),
+            expect,
+        });
+    }
+    Ok(VectorFile {
+        scheme: scheme.to_owned(),
+        generated_by: text(document, "suite", "description")?.to_owned(),
         vectors,
     })
 }

@@ -220,6 +220,8 @@ impl<'a> ApiCheck<'a> {
         self.check_models();
         self.check_settings();
         self.check_endpoints();
+        self.check_facades();
+        self.check_error_kinds();
         self.check_callbacks();
         self.check_headers();
         self.check_integrations();
@@ -574,6 +576,11 @@ impl<'a> ApiCheck<'a> {
                     }
                 }
             }
+            (
+                Some(HttpBinding::IdentityHeaders(_)),
+                SchemeFamily::EcdsaSecp256k1(_),
+                RequestEncoding::Json,
+            ) => {}
             (None, _, _) => {
                 self.problem(
                     at,
@@ -785,6 +792,137 @@ impl<'a> ApiCheck<'a> {
                     &pat,
                     format!("`{pointer}` is not a JSON pointer (starts with `/`)"),
                 );
+            }
+        }
+    }
+
+    fn check_error_kinds(&mut self) {
+        let Some(body) = &self.api.error_body else {
+            return;
+        };
+        for (index, kind) in body.kinds.iter().enumerate() {
+            let at = FieldPath::root()
+                .key("error_body")
+                .key("kinds")
+                .index(index);
+            if kind.code.is_none() && kind.message.is_none() {
+                self.problem(&at, "an error kind needs a `code`, a `message` or both");
+            }
+            if !is_upper_camel(&kind.name) || kind.name == "Other" {
+                self.problem(
+                    &at.key("name"),
+                    "kind names are UpperCamelCase (`Other` is reserved)",
+                );
+            }
+        }
+    }
+
+    fn check_facades(&mut self) {
+        let api = self.api;
+        let mut names = HashSet::new();
+        for (index, facade) in api.facades.iter().enumerate() {
+            if !is_snake_case(&facade.name) || !names.insert(facade.name.as_str()) {
+                self.problem(
+                    &FieldPath::root().key("facades").index(index).key("name"),
+                    "facade names are unique snake_case",
+                );
+            }
+        }
+        if api.envelope.is_some() && api.data_envelope.is_some() {
+            self.problem(
+                &FieldPath::root().key("data_envelope"),
+                "an API has `envelope` or `data_envelope`, not both",
+            );
+        }
+        for (index, endpoint) in api.endpoints.iter().enumerate() {
+            let at = FieldPath::root().key("endpoints").index(index);
+            if api.facades.is_empty() {
+                if !endpoint.facades.is_empty()
+                    || endpoint.signed_for.is_some()
+                    || endpoint.token.is_some()
+                {
+                    self.problem(
+                        &at,
+                        "`facades`, `signed_for` and `token` need facades declared by the API",
+                    );
+                }
+                continue;
+            }
+            if endpoint.facades.is_empty() {
+                self.problem(
+                    &at.key("facades"),
+                    "name the facades that may call this endpoint",
+                );
+            }
+            for (fi, facade) in endpoint.facades.iter().enumerate() {
+                if !names.contains(facade.as_str()) {
+                    self.problem(
+                        &at.key("facades").index(fi),
+                        format!("unknown facade `{facade}`"),
+                    );
+                }
+            }
+            if let Some(signed) = &endpoint.signed_for {
+                for (si, facade) in signed.iter().enumerate() {
+                    if !endpoint.facades.contains(facade) || facade == "public" {
+                        self.problem(
+                            &at.key("signed_for").index(si),
+                            format!("`{facade}` is not a non-public facade of this endpoint"),
+                        );
+                    }
+                }
+            }
+            let signs = endpoint.facades.iter().any(|f| {
+                f != "public" && endpoint.signed_for.as_ref().is_none_or(|s| s.contains(f))
+            });
+            if signs && endpoint.auth.is_none() {
+                self.problem(&at.key("auth"), "a signed facade call needs `auth`");
+            }
+            let tokened = endpoint.facades.iter().any(|f| f != "public");
+            match (&endpoint.token, tokened) {
+                (None, true) => self.problem(
+                    &at.key("token"),
+                    "say where the token goes (`body`, `query`, `resource` or `none`)",
+                ),
+                (Some(_), false) => {
+                    self.problem(&at.key("token"), "a public endpoint carries no token")
+                }
+                (
+                    Some(crate::model::TokenPlacement::Resource {
+                        model,
+                        field,
+                        path_params,
+                        ..
+                    }),
+                    true,
+                ) => {
+                    let tat = at.key("token");
+                    match self.model_fields(model) {
+                        None => self.problem(&tat, format!("unknown model `{model}`")),
+                        Some(fields) => {
+                            if !fields.contains(field.as_str()) {
+                                self.problem(
+                                    &tat,
+                                    format!("`{field}` is not a field of `{model}`"),
+                                );
+                            }
+                            for value in path_params.values() {
+                                if !fields.contains(value.as_str()) {
+                                    self.problem(
+                                        &tat,
+                                        format!("`{value}` is not a field of `{model}`"),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                    for key in path_params.keys() {
+                        if !endpoint.path_params.iter().any(|p| &p.name == key) {
+                            self.problem(&tat, format!("`{key}` is not a path parameter"));
+                        }
+                    }
+                }
+                _ => {}
             }
         }
     }

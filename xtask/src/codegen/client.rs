@@ -44,7 +44,9 @@ pub fn lib(ctx: &Context) -> TokenStream {
         quote! {
             /// The documented kind of a provider error, when `error` is one.
             pub fn provider_error_kind(error: &Error) -> Option<ProviderErrorKind> {
-                error.provider_message().map(ProviderErrorKind::from_message)
+                error
+                    .provider_message()
+                    .map(|message| ProviderErrorKind::of(error.provider_code(), message))
             }
         }
     });

@@ -173,6 +173,18 @@ fn type_strategy(ty: &TypeRef) -> TokenStream {
             let inner = type_strategy(inner);
             quote!(::proptest::collection::vec(#inner, 0..3).boxed())
         }
+        TypeRef::Map(inner) => {
+            let inner = type_strategy(inner);
+            quote!(::proptest::collection::btree_map("[A-Z]{3,4}", #inner, 0..3).boxed())
+        }
+        TypeRef::Json => quote! {
+            prop_oneof![
+                Just(::serde_json::Value::Null),
+                any::<bool>().prop_map(::serde_json::Value::Bool),
+                "\\PC{0,8}".prop_map(::serde_json::Value::String),
+            ]
+            .boxed()
+        },
     }
 }
 

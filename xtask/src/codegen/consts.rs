@@ -3,6 +3,7 @@
 
 use paysmith_sign::acquia_hmac::{AcquiaHmacConfig, AuthorizationFormat};
 use paysmith_sign::binding::{AcquiaBinding, ContentMd5Binding, HeaderParamsBinding, ParamValue};
+use paysmith_sign::bitpay_ecdsa::{BitpayEcdsaConfig, EcdsaDigest, EcdsaOutput};
 use paysmith_sign::content_md5_hmac::{ContentMd5HmacConfig, MacAlgorithm};
 use paysmith_sign::rsa_private::RsaPrivateEncryptConfig;
 use paysmith_sign::sorted_params::{KeyOrder, SecretPlacement, SortedParamsConfig};
@@ -180,6 +181,26 @@ pub fn acquia_binding(binding: &AcquiaBinding) -> TokenStream {
             secret_credential: #secret,
             realm: #realm,
             signed_headers: ::std::borrow::Cow::Borrowed(&[#(#headers),*]),
+        }
+    }
+}
+
+pub fn ecdsa(config: &BitpayEcdsaConfig) -> TokenStream {
+    let sign = SIGN();
+    let identity = cow(&config.identity_header);
+    let signature = cow(&config.signature_header);
+    let digest = match config.digest {
+        EcdsaDigest::Sha256 => quote!(Sha256),
+    };
+    let output = match config.output {
+        EcdsaOutput::HexLower => quote!(HexLower),
+    };
+    quote! {
+        #sign::bitpay_ecdsa::BitpayEcdsaConfig {
+            identity_header: #identity,
+            signature_header: #signature,
+            digest: #sign::bitpay_ecdsa::EcdsaDigest::#digest,
+            output: #sign::bitpay_ecdsa::EcdsaOutput::#output,
         }
     }
 }

@@ -49,16 +49,33 @@ pub fn lib(ctx: &Context) -> TokenStream {
 
 fn error_kinds(body: &paysmith_spec::model::ErrorBody) -> TokenStream {
     let names: Vec<_> = body.kinds.iter().map(|k| ident(&k.name)).collect();
-    let messages: Vec<&str> = body.kinds.iter().map(|k| k.message.as_str()).collect();
     let docs: Vec<_> = body
         .kinds
         .iter()
-        .map(|k| doc(&format!("`{}`: {}", k.message, k.description)))
+        .map(|k| {
+            let said = match (&k.code, &k.message) {
+                (Some(code), Some(message)) => format!("`{code}` `{message}`"),
+                (Some(code), None) => format!("code `{code}`"),
+                (None, Some(message)) => format!("`{message}`"),
+                (None, None) => String::new(),
+            };
+            doc(&format!("{said}: {}", k.description))
+        })
         .collect();
+    let by_code = body.kinds.iter().filter_map(|k| {
+        let code = k.code.as_deref()?;
+        let name = ident(&k.name);
+        Some(quote!(Some(#code) => return Self::#name,))
+    });
+    let by_message = body.kinds.iter().filter_map(|k| {
+        let message = k.message.as_deref()?;
+        let name = ident(&k.name);
+        Some(quote!(#message => Self::#name,))
+    });
     let field = body.field.as_str();
     let description = doc(&format!(
-        "The documented messages of the `{field}` error body (section \"{}\"); any other \
-         message is kept in `Other`.",
+        "The documented errors of the `{field}` error body (section \"{}\"), by code, \
+         then by message; any other is kept in `Other`.",
         body.source.section
     ));
     quote! {
@@ -66,24 +83,24 @@ fn error_kinds(body: &paysmith_spec::model::ErrorBody) -> TokenStream {
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub enum ProviderErrorKind {
             #(#docs #names,)*
-            /// A message this version does not know, kept as received.
-            Other(String),
+            /// An error this version does not know: its code (if any) and message as received.
+            Other { code: Option<String>, message: String },
         }
 
         impl ProviderErrorKind {
-            /// The kind of a message, compared exactly.
-            pub fn from_message(message: &str) -> Self {
-                match message {
-                    #(#messages => Self::#names,)*
-                    other => Self::Other(other.to_owned()),
+            /// The kind of an error: its code compared exactly, then its message.
+            pub fn of(code: Option<&str>, message: &str) -> Self {
+                #[allow(clippy::match_single_binding)]
+                match code {
+                    #(#by_code)*
+                    _ => {}
                 }
-            }
-
-            /// The message as the provider sends it.
-            pub fn message(&self) -> &str {
-                match self {
-                    #(Self::#names => #messages,)*
-                    Self::Other(message) => message,
+                match message {
+                    #(#by_message)*
+                    other => Self::Other {
+                        code: code.map(str::to_owned),
+                        message: other.to_owned(),
+                    },
                 }
             }
         }
@@ -128,6 +145,13 @@ fn schemes(ctx: &Context) -> TokenStream {
                     pub const #name: ::paysmith_types::sign::content_md5_hmac::ContentMd5HmacConfig = #value;
                 }
             }
+            SchemeFamily::EcdsaSecp256k1(config) => {
+                let value = consts::ecdsa(config);
+                quote! {
+                    #description
+                    pub const #name: ::paysmith_types::sign::bitpay_ecdsa::BitpayEcdsaConfig = #value;
+                }
+            }
             SchemeFamily::AcquiaHttpHmac(config) => {
                 let value = consts::acquia_hmac(config);
                 quote! {
@@ -146,6 +170,10 @@ fn schemes(ctx: &Context) -> TokenStream {
                 paysmith_sign::binding::HttpBinding::ContentMd5Authorization(binding) => (
                     quote!(::paysmith_types::sign::binding::ContentMd5Binding),
                     consts::content_md5_binding(binding),
+                ),
+                paysmith_sign::binding::HttpBinding::IdentityHeaders(_) => (
+                    quote!(::paysmith_types::sign::binding::IdentityHeadersBinding),
+                    quote!(::paysmith_types::sign::binding::IdentityHeadersBinding {}),
                 ),
                 paysmith_sign::binding::HttpBinding::AcquiaAuthorization(binding) => (
                     quote!(::paysmith_types::sign::binding::AcquiaBinding),

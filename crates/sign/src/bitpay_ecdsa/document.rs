@@ -1,9 +1,10 @@
 //! JSON input documents of the `bitpay-ecdsa` family, with the conventions of
 //! [`crate::evaluate`]: unknown fields are errors and every error names its field.
 //!
-//! - sign: `{"private_key_hex", "url", "body"}`, `body` optional (empty).
+//! - sign: `{"private_key_hex", "url", "body"}`, `body` optional (empty);
+//!   `"private_key_pem"` (a SEC1 `EC PRIVATE KEY` PEM) may replace the hex key.
 //! - verify: `{"url", "body", "signature"}` and either `"public_key"`
-//!   (compressed or uncompressed SEC1 hex) or `"private_key_hex"`.
+//!   (compressed or uncompressed SEC1 hex) or the private key (hex or PEM).
 
 use serde_json::Value;
 
@@ -12,8 +13,15 @@ use crate::error::{InputError, VerifyError};
 use crate::evaluate::Doc;
 use crate::trace::Trace;
 
-const SIGN_FIELDS: &[&str] = &["private_key_hex", "url", "body"];
-const VERIFY_FIELDS: &[&str] = &["public_key", "private_key_hex", "url", "body", "signature"];
+const SIGN_FIELDS: &[&str] = &["private_key_hex", "private_key_pem", "url", "body"];
+const VERIFY_FIELDS: &[&str] = &[
+    "public_key",
+    "private_key_hex",
+    "private_key_pem",
+    "url",
+    "body",
+    "signature",
+];
 
 /// Signs `{"private_key_hex", "url", "body"}`; stages as [`BitpayEcdsaConfig::sign`].
 pub fn sign_document(cfg: &BitpayEcdsaConfig, input: &Value) -> Result<Trace, InputError> {
@@ -33,7 +41,8 @@ pub fn verify_document(cfg: &BitpayEcdsaConfig, input: &Value) -> Result<Trace, 
     let url = doc.required_str("url")?;
     let body = doc.optional_str("body")?.unwrap_or_default();
     let signature = doc.required_str("signature")?;
-    let public = match (doc.has("public_key"), doc.has("private_key_hex")) {
+    let has_private = doc.has("private_key_hex") || doc.has("private_key_pem");
+    let public = match (doc.has("public_key"), has_private) {
         (true, true) => {
             return Err(InputError::new(
                 "public_key",
@@ -69,8 +78,16 @@ pub fn verify_document(cfg: &BitpayEcdsaConfig, input: &Value) -> Result<Trace, 
 }
 
 fn key_from(doc: &Doc<'_>) -> Result<BitpayKey, InputError> {
-    BitpayKey::from_hex(doc.required_str("private_key_hex")?)
-        .map_err(|e| InputError::new("private_key_hex", e.to_string()))
+    match (doc.has("private_key_hex"), doc.has("private_key_pem")) {
+        (true, true) => Err(InputError::new(
+            "private_key_pem",
+            "give either `private_key_hex` or `private_key_pem`, not both",
+        )),
+        (false, true) => BitpayKey::from_sec1_pem(doc.required_str("private_key_pem")?)
+            .map_err(|e| InputError::new("private_key_pem", e.to_string())),
+        _ => BitpayKey::from_hex(doc.required_str("private_key_hex")?)
+            .map_err(|e| InputError::new("private_key_hex", e.to_string())),
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,1 @@
+//! Local provider sandbox (being written).

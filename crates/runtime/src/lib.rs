@@ -15,9 +15,13 @@ pub mod content_md5;
 pub mod envelope;
 pub mod error;
 pub mod header_params;
+pub mod identity;
+pub mod key_file;
 pub mod nonce;
 pub mod plain;
 pub mod request;
+pub mod resource;
+pub mod token_store;
 pub mod transport;
 
 pub use clock::{Clock, FixedClock, SystemClock};

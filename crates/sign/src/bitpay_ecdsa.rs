@@ -191,6 +191,12 @@ impl BitpayEcdsaConfig {
     }
 }
 
+/// The `X-Signature` value over `url ‖ body` without a trace or a copy of the two:
+/// what a client puts on each request.
+pub fn request_signature_hex(key: &BitpayKey, url: &str, body: &[u8]) -> String {
+    der_hex(&sign_digest(key, message_digest(url, body)))
+}
+
 /// Signs a request with BitPay's headers ([`BitpayEcdsaConfig::default`]).
 pub fn sign_request(key: &BitpayKey, url: &str, body: impl AsRef<[u8]>) -> Trace {
     BitpayEcdsaConfig::default().sign(key, url, body.as_ref())
@@ -297,6 +303,18 @@ mod tests {
     fn signature_is_the_published_deterministic_one() {
         assert_eq!(signature_hex(&key(), MESSAGE.as_bytes()), SIGNATURE);
         assert_eq!(is_low_s(SIGNATURE), Ok(true));
+    }
+
+    #[test]
+    fn request_signature_is_the_traced_one_without_concatenating() {
+        let (url, body) = ("https://bitpay.com/invoices", br#"{"price":1}"#);
+        let traced = sign_request(&key(), url, body);
+        assert_eq!(request_signature_hex(&key(), url, body), traced.signature());
+        assert_ne!(
+            request_signature_hex(&key(), url, b""),
+            traced.signature(),
+            "the body is part of the message"
+        );
     }
 
     #[test]

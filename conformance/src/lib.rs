@@ -43,6 +43,17 @@ pub struct EndpointCase {
     pub request: serde_json::Value,
 }
 
+/// One call of one endpoint by the client of one facade (APIs with capability
+/// facades): as [`EndpointCase`]; for a call carrying a resource's own token, `request`
+/// is that resource and `path` is empty.
+#[derive(Clone, Debug)]
+pub struct FacadeCase {
+    pub facade: &'static str,
+    pub endpoint: &'static str,
+    pub path: Vec<String>,
+    pub request: serde_json::Value,
+}
+
 /// Test credentials: the document's example API key and secret, and the merchant id of
 /// its create-order example (which also unlocks the key-shard fixtures).
 pub mod onebitpay {

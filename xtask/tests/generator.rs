@@ -34,3 +34,16 @@ fn output_is_deterministic() {
         .collect();
     assert_eq!(first, second);
 }
+
+fn generate_facades() -> xtask::files::FileSet {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/facades");
+    xtask::codegen::generate(&root).unwrap_or_else(|d| panic!("{d}"))
+}
+
+/// One client type per facade; tokens in the body, the query and a resource; a data
+/// envelope with coded errors.
+#[test]
+fn facade_client_snapshot() {
+    let files = generate_facades();
+    insta::assert_snapshot!(files.get("crates/shop-client/src/lib.rs").unwrap());
+}

@@ -3,7 +3,6 @@
 // Do not edit: change the spec or the generator and regenerate.
 
 //! Generated glue for the API.
-use ::paysmith_bitpro_client::{Client, SignedRequest};
 use ::paysmith_bitpro_models::*;
 use ::proptest::prelude::*;
 use ::proptest::strategy::{BoxedStrategy, Union};
@@ -53,6 +52,8 @@ pub fn roundtrip(model: &str, json: &str) -> Result<::serde_json::Value, String>
         other => Err(format!("unknown model `{other}`")),
     }
 }
+
+use ::paysmith_bitpro_client::{Client, SignedRequest};
 
 /// Builds the signed request of an endpoint case.
 pub fn build(client: &Client, case: &crate::EndpointCase) -> Result<SignedRequest, String> {
@@ -152,83 +153,6 @@ pub fn build(client: &Client, case: &crate::EndpointCase) -> Result<SignedReques
     }
 }
 
-/// Any model instance, as (model name, JSON).
-pub fn any_model() -> BoxedStrategy<(&'static str, ::serde_json::Value)> {
-    Union::new(vec![
-        strategies::ping()
-            .prop_map(|m| ("Ping", ::serde_json::to_value(m).expect("models serialise")))
-            .boxed(),
-        strategies::api_error()
-            .prop_map(|m| {
-                (
-                    "ApiError",
-                    ::serde_json::to_value(m).expect("models serialise"),
-                )
-            })
-            .boxed(),
-        strategies::rate()
-            .prop_map(|m| ("Rate", ::serde_json::to_value(m).expect("models serialise")))
-            .boxed(),
-        strategies::client_account()
-            .prop_map(|m| {
-                (
-                    "ClientAccount",
-                    ::serde_json::to_value(m).expect("models serialise"),
-                )
-            })
-            .boxed(),
-        strategies::buy_request()
-            .prop_map(|m| {
-                (
-                    "BuyRequest",
-                    ::serde_json::to_value(m).expect("models serialise"),
-                )
-            })
-            .boxed(),
-        strategies::trade()
-            .prop_map(|m| {
-                (
-                    "Trade",
-                    ::serde_json::to_value(m).expect("models serialise"),
-                )
-            })
-            .boxed(),
-        strategies::withdrawal_request()
-            .prop_map(|m| {
-                (
-                    "WithdrawalRequest",
-                    ::serde_json::to_value(m).expect("models serialise"),
-                )
-            })
-            .boxed(),
-        strategies::withdrawal()
-            .prop_map(|m| {
-                (
-                    "Withdrawal",
-                    ::serde_json::to_value(m).expect("models serialise"),
-                )
-            })
-            .boxed(),
-        strategies::transactions_query()
-            .prop_map(|m| {
-                (
-                    "TransactionsQuery",
-                    ::serde_json::to_value(m).expect("models serialise"),
-                )
-            })
-            .boxed(),
-        strategies::transaction()
-            .prop_map(|m| {
-                (
-                    "Transaction",
-                    ::serde_json::to_value(m).expect("models serialise"),
-                )
-            })
-            .boxed(),
-    ])
-    .boxed()
-}
-
 /// Any endpoint with any path parameters and request.
 pub fn any_request() -> BoxedStrategy<crate::EndpointCase> {
     Union::new(vec![
@@ -316,6 +240,83 @@ pub fn any_request() -> BoxedStrategy<crate::EndpointCase> {
                 endpoint: "get_transaction",
                 path,
                 request,
+            })
+            .boxed(),
+    ])
+    .boxed()
+}
+
+/// Any model instance, as (model name, JSON).
+pub fn any_model() -> BoxedStrategy<(&'static str, ::serde_json::Value)> {
+    Union::new(vec![
+        strategies::ping()
+            .prop_map(|m| ("Ping", ::serde_json::to_value(m).expect("models serialise")))
+            .boxed(),
+        strategies::api_error()
+            .prop_map(|m| {
+                (
+                    "ApiError",
+                    ::serde_json::to_value(m).expect("models serialise"),
+                )
+            })
+            .boxed(),
+        strategies::rate()
+            .prop_map(|m| ("Rate", ::serde_json::to_value(m).expect("models serialise")))
+            .boxed(),
+        strategies::client_account()
+            .prop_map(|m| {
+                (
+                    "ClientAccount",
+                    ::serde_json::to_value(m).expect("models serialise"),
+                )
+            })
+            .boxed(),
+        strategies::buy_request()
+            .prop_map(|m| {
+                (
+                    "BuyRequest",
+                    ::serde_json::to_value(m).expect("models serialise"),
+                )
+            })
+            .boxed(),
+        strategies::trade()
+            .prop_map(|m| {
+                (
+                    "Trade",
+                    ::serde_json::to_value(m).expect("models serialise"),
+                )
+            })
+            .boxed(),
+        strategies::withdrawal_request()
+            .prop_map(|m| {
+                (
+                    "WithdrawalRequest",
+                    ::serde_json::to_value(m).expect("models serialise"),
+                )
+            })
+            .boxed(),
+        strategies::withdrawal()
+            .prop_map(|m| {
+                (
+                    "Withdrawal",
+                    ::serde_json::to_value(m).expect("models serialise"),
+                )
+            })
+            .boxed(),
+        strategies::transactions_query()
+            .prop_map(|m| {
+                (
+                    "TransactionsQuery",
+                    ::serde_json::to_value(m).expect("models serialise"),
+                )
+            })
+            .boxed(),
+        strategies::transaction()
+            .prop_map(|m| {
+                (
+                    "Transaction",
+                    ::serde_json::to_value(m).expect("models serialise"),
+                )
             })
             .boxed(),
     ])

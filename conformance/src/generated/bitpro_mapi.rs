@@ -3,7 +3,6 @@
 // Do not edit: change the spec or the generator and regenerate.
 
 //! Generated glue for the API.
-use ::paysmith_bitpro_mapi_client::{Client, SignedRequest};
 use ::paysmith_bitpro_mapi_models::*;
 use ::proptest::prelude::*;
 use ::proptest::strategy::{BoxedStrategy, Union};
@@ -37,6 +36,8 @@ pub fn roundtrip(model: &str, json: &str) -> Result<::serde_json::Value, String>
     }
 }
 
+use ::paysmith_bitpro_mapi_client::{Client, SignedRequest};
+
 /// Builds the signed request of an endpoint case.
 pub fn build(client: &Client, case: &crate::EndpointCase) -> Result<SignedRequest, String> {
     match case.endpoint {
@@ -57,6 +58,25 @@ pub fn build(client: &Client, case: &crate::EndpointCase) -> Result<SignedReques
 
         other => Err(format!("unknown endpoint `{other}`")),
     }
+}
+
+/// Any endpoint with any path parameters and request.
+pub fn any_request() -> BoxedStrategy<crate::EndpointCase> {
+    Union::new(vec![
+        (
+            ::proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0usize),
+            strategies::charges_query()
+                .prop_map(|m| ::serde_json::to_value(m).expect("models serialise"))
+                .boxed(),
+        )
+            .prop_map(|(path, request)| crate::EndpointCase {
+                endpoint: "list_charges",
+                path,
+                request,
+            })
+            .boxed(),
+    ])
+    .boxed()
 }
 
 /// Any model instance, as (model name, JSON).
@@ -108,25 +128,6 @@ pub fn any_model() -> BoxedStrategy<(&'static str, ::serde_json::Value)> {
                     "ChargeEvent",
                     ::serde_json::to_value(m).expect("models serialise"),
                 )
-            })
-            .boxed(),
-    ])
-    .boxed()
-}
-
-/// Any endpoint with any path parameters and request.
-pub fn any_request() -> BoxedStrategy<crate::EndpointCase> {
-    Union::new(vec![
-        (
-            ::proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0usize),
-            strategies::charges_query()
-                .prop_map(|m| ::serde_json::to_value(m).expect("models serialise"))
-                .boxed(),
-        )
-            .prop_map(|(path, request)| crate::EndpointCase {
-                endpoint: "list_charges",
-                path,
-                request,
             })
             .boxed(),
     ])

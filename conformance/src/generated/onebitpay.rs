@@ -3,7 +3,6 @@
 // Do not edit: change the spec or the generator and regenerate.
 
 //! Generated glue for the API.
-use ::paysmith_onebitpay_client::{Client, SignedRequest};
 use ::paysmith_onebitpay_models::*;
 use ::proptest::prelude::*;
 use ::proptest::strategy::{BoxedStrategy, Union};
@@ -52,6 +51,8 @@ pub fn roundtrip(model: &str, json: &str) -> Result<::serde_json::Value, String>
         other => Err(format!("unknown model `{other}`")),
     }
 }
+
+use ::paysmith_onebitpay_client::{Client, SignedRequest};
 
 /// Builds the signed request of an endpoint case.
 pub fn build(client: &Client, case: &crate::EndpointCase) -> Result<SignedRequest, String> {
@@ -123,6 +124,73 @@ pub fn build(client: &Client, case: &crate::EndpointCase) -> Result<SignedReques
 
         other => Err(format!("unknown endpoint `{other}`")),
     }
+}
+
+/// Any endpoint with any path parameters and request.
+pub fn any_request() -> BoxedStrategy<crate::EndpointCase> {
+    Union::new(vec![
+        (
+            ::proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0usize),
+            strategies::rate_request()
+                .prop_map(|m| ::serde_json::to_value(m).expect("models serialise"))
+                .boxed(),
+        )
+            .prop_map(|(path, request)| crate::EndpointCase {
+                endpoint: "get_rate",
+                path,
+                request,
+            })
+            .boxed(),
+        (
+            ::proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0usize),
+            strategies::create_order_request()
+                .prop_map(|m| ::serde_json::to_value(m).expect("models serialise"))
+                .boxed(),
+        )
+            .prop_map(|(path, request)| crate::EndpointCase {
+                endpoint: "create_order",
+                path,
+                request,
+            })
+            .boxed(),
+        (
+            ::proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0usize),
+            strategies::pending_list_request()
+                .prop_map(|m| ::serde_json::to_value(m).expect("models serialise"))
+                .boxed(),
+        )
+            .prop_map(|(path, request)| crate::EndpointCase {
+                endpoint: "pending_signatures",
+                path,
+                request,
+            })
+            .boxed(),
+        (
+            ::proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0usize),
+            strategies::approve_request()
+                .prop_map(|m| ::serde_json::to_value(m).expect("models serialise"))
+                .boxed(),
+        )
+            .prop_map(|(path, request)| crate::EndpointCase {
+                endpoint: "approve",
+                path,
+                request,
+            })
+            .boxed(),
+        (
+            ::proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0usize),
+            strategies::collect_request()
+                .prop_map(|m| ::serde_json::to_value(m).expect("models serialise"))
+                .boxed(),
+        )
+            .prop_map(|(path, request)| crate::EndpointCase {
+                endpoint: "collect_funds",
+                path,
+                request,
+            })
+            .boxed(),
+    ])
+    .boxed()
 }
 
 /// Any model instance, as (model name, JSON).
@@ -209,73 +277,6 @@ pub fn any_model() -> BoxedStrategy<(&'static str, ::serde_json::Value)> {
                     "CollectRequest",
                     ::serde_json::to_value(m).expect("models serialise"),
                 )
-            })
-            .boxed(),
-    ])
-    .boxed()
-}
-
-/// Any endpoint with any path parameters and request.
-pub fn any_request() -> BoxedStrategy<crate::EndpointCase> {
-    Union::new(vec![
-        (
-            ::proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0usize),
-            strategies::rate_request()
-                .prop_map(|m| ::serde_json::to_value(m).expect("models serialise"))
-                .boxed(),
-        )
-            .prop_map(|(path, request)| crate::EndpointCase {
-                endpoint: "get_rate",
-                path,
-                request,
-            })
-            .boxed(),
-        (
-            ::proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0usize),
-            strategies::create_order_request()
-                .prop_map(|m| ::serde_json::to_value(m).expect("models serialise"))
-                .boxed(),
-        )
-            .prop_map(|(path, request)| crate::EndpointCase {
-                endpoint: "create_order",
-                path,
-                request,
-            })
-            .boxed(),
-        (
-            ::proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0usize),
-            strategies::pending_list_request()
-                .prop_map(|m| ::serde_json::to_value(m).expect("models serialise"))
-                .boxed(),
-        )
-            .prop_map(|(path, request)| crate::EndpointCase {
-                endpoint: "pending_signatures",
-                path,
-                request,
-            })
-            .boxed(),
-        (
-            ::proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0usize),
-            strategies::approve_request()
-                .prop_map(|m| ::serde_json::to_value(m).expect("models serialise"))
-                .boxed(),
-        )
-            .prop_map(|(path, request)| crate::EndpointCase {
-                endpoint: "approve",
-                path,
-                request,
-            })
-            .boxed(),
-        (
-            ::proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0usize),
-            strategies::collect_request()
-                .prop_map(|m| ::serde_json::to_value(m).expect("models serialise"))
-                .boxed(),
-        )
-            .prop_map(|(path, request)| crate::EndpointCase {
-                endpoint: "collect_funds",
-                path,
-                request,
             })
             .boxed(),
     ])

@@ -55,6 +55,16 @@ impl ::core::fmt::Debug for Credentials {
     }
 }
 
+/// How responses are read: bare payloads, and the `errors` error body (section "Error Handling").
+pub const RESPONSE: ::paysmith_runtime::plain::BodyShape = ::paysmith_runtime::plain::BodyShape {
+    data_field: None,
+    error: Some(::paysmith_runtime::plain::ErrorShape {
+        message_fields: &["errors"],
+        code_field: None,
+        error_status: None,
+    }),
+};
+
 /// A client for one merchant account.
 #[derive(Clone)]
 pub struct Client {
@@ -95,7 +105,7 @@ impl Client {
     pub async fn ping(&self) -> Result<Ping, Error> {
         let signed = self.build_ping()?;
         let response = self.transport.send("ping", signed).await?;
-        ::paysmith_runtime::plain::decode::<Ping>("ping", "Ping", Some("errors"), response)
+        ::paysmith_runtime::plain::decode::<Ping>("ping", "Ping", &RESPONSE, response)
     }
 
     /// Builds and signs the `ping` request without sending it: the exact bytes [`Client::ping`] sends.
@@ -118,7 +128,7 @@ impl Client {
     pub async fn rates(&self) -> Result<Rate, Error> {
         let signed = self.build_rates()?;
         let response = self.transport.send("rates", signed).await?;
-        ::paysmith_runtime::plain::decode::<Rate>("rates", "Rate", Some("errors"), response)
+        ::paysmith_runtime::plain::decode::<Rate>("rates", "Rate", &RESPONSE, response)
     }
 
     /// Builds and signs the `rates` request without sending it: the exact bytes [`Client::rates`] sends.
@@ -144,7 +154,7 @@ impl Client {
         ::paysmith_runtime::plain::decode::<ClientAccount>(
             "create_client",
             "ClientAccount",
-            Some("errors"),
+            &RESPONSE,
             response,
         )
     }
@@ -174,7 +184,7 @@ impl Client {
         ::paysmith_runtime::plain::decode::<ClientAccount>(
             "get_client",
             "ClientAccount",
-            Some("errors"),
+            &RESPONSE,
             response,
         )
     }
@@ -206,7 +216,7 @@ impl Client {
     pub async fn buy(&self, uid: &str, request: &BuyRequest) -> Result<Trade, Error> {
         let signed = self.build_buy(uid, request)?;
         let response = self.transport.send("buy", signed).await?;
-        ::paysmith_runtime::plain::decode::<Trade>("buy", "Trade", Some("errors"), response)
+        ::paysmith_runtime::plain::decode::<Trade>("buy", "Trade", &RESPONSE, response)
     }
 
     /// Builds and signs the `buy` request without sending it: the exact bytes [`Client::buy`] sends.
@@ -243,7 +253,7 @@ impl Client {
         ::paysmith_runtime::plain::decode::<Withdrawal>(
             "withdrawal",
             "Withdrawal",
-            Some("errors"),
+            &RESPONSE,
             response,
         )
     }
@@ -284,7 +294,7 @@ impl Client {
         ::paysmith_runtime::plain::decode::<Vec<Transaction>>(
             "list_transactions",
             "Transaction",
-            Some("errors"),
+            &RESPONSE,
             response,
         )
     }
@@ -321,7 +331,7 @@ impl Client {
         ::paysmith_runtime::plain::decode::<Transaction>(
             "get_transaction",
             "Transaction",
-            Some("errors"),
+            &RESPONSE,
             response,
         )
     }

@@ -59,6 +59,12 @@ impl ::core::fmt::Debug for Credentials {
 /// Headers sent with every request. `Accept: application/vnd.bitpro-mapi-20180503+json`: Selects the 2018-05-03 version of the merchant API. (section "Simple shell example")
 pub const HEADERS: &[(&str, &str)] = &[("Accept", "application/vnd.bitpro-mapi-20180503+json")];
 
+/// How responses are read: bare payloads.
+pub const RESPONSE: ::paysmith_runtime::plain::BodyShape = ::paysmith_runtime::plain::BodyShape {
+    data_field: None,
+    error: None,
+};
+
 /// A client for one merchant account.
 #[derive(Clone)]
 pub struct Client {
@@ -105,7 +111,12 @@ impl Client {
             signed,
         )
         .await?;
-        ::paysmith_runtime::plain::decode::<Vec<Charge>>("list_charges", "Charge", None, response)
+        ::paysmith_runtime::plain::decode::<Vec<Charge>>(
+            "list_charges",
+            "Charge",
+            &RESPONSE,
+            response,
+        )
     }
 
     /// Builds and signs the `list_charges` request without sending it: the exact bytes [`Client::list_charges`] sends.

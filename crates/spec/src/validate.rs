@@ -440,7 +440,20 @@ impl<'a> ApiCheck<'a> {
                             self.problem(&at.key("response"), format!("unknown model `{name}`"));
                         }
                     }
-                    _ => self.problem(&at.key("response"), "a response is a model or list<Model>"),
+                    Ok(ty)
+                        if matches!(&ty, TypeRef::Map(_))
+                            || matches!(&ty, TypeRef::List(inner) if matches!(**inner, TypeRef::Map(_))) =>
+                    {
+                        if let Some(name) = ty.named()
+                            && self.model_fields(name).is_none()
+                        {
+                            self.problem(&at.key("response"), format!("unknown model `{name}`"));
+                        }
+                    }
+                    _ => self.problem(
+                        &at.key("response"),
+                        "a response is a model, list<Model>, map<T> or list<map<T>>",
+                    ),
                 }
             }
             for (ei, kind) in endpoint.errors.iter().enumerate() {
@@ -847,6 +860,25 @@ impl<'a> ApiCheck<'a> {
                     );
                 }
                 continue;
+            }
+            if let Some(auth) = &endpoint.auth
+                && let Some(scheme) = self.spec.scheme(auth)
+                && !matches!(scheme.http, Some(HttpBinding::IdentityHeaders(_)))
+            {
+                self.problem(
+                    &at.key("auth"),
+                    format!("`{auth}` is not an identity-headers scheme: facade calls are signed by the client key"),
+                );
+            }
+            if matches!(
+                endpoint.token,
+                Some(crate::model::TokenPlacement::Resource { .. })
+            ) && endpoint.request.is_some()
+            {
+                self.problem(
+                    &at.key("request"),
+                    "a call carrying a resource's token takes that resource, not a request model",
+                );
             }
             if endpoint.facades.is_empty() {
                 self.problem(

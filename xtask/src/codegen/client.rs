@@ -26,9 +26,12 @@ pub fn lib(ctx: &Context) -> TokenStream {
     .map(|line| format!(" {line}"))
     .collect();
     let environment = environment(ctx);
-    let credentials = credentials(ctx);
     let envelope = envelope(ctx);
-    let client = client(ctx);
+    let (credentials, client) = if ctx.api.facades.is_empty() {
+        (credentials(ctx), client(ctx))
+    } else {
+        (quote!(), super::facades::clients(ctx))
+    };
     let headers = headers(ctx);
     let confirmation = ctx
         .api
@@ -150,7 +153,7 @@ fn headers(ctx: &Context) -> TokenStream {
             )
         })
     });
-    if ctx.api.headers.is_empty() && !uses {
+    if ctx.api.headers.is_empty() && !uses && ctx.api.facades.is_empty() {
         return quote!();
     }
     let rows = ctx.api.headers.iter().map(|h| {
@@ -179,7 +182,7 @@ fn headers(ctx: &Context) -> TokenStream {
 
 fn envelope(ctx: &Context) -> TokenStream {
     let Some(envelope) = &ctx.api.envelope else {
-        return quote!();
+        return body_shape(ctx);
     };
     let code = envelope.code_field.as_str();
     let message = envelope.message_field.as_str();
@@ -193,6 +196,63 @@ fn envelope(ctx: &Context) -> TokenStream {
                 message_field: #message,
                 data_field: #data,
                 success_code: #success,
+            };
+    }
+}
+
+/// `RESPONSE`: where payloads sit and what error bodies look like, for APIs without an
+/// envelope.
+fn body_shape(ctx: &Context) -> TokenStream {
+    let data_field = match &ctx.api.data_envelope {
+        Some(data) => {
+            let field = data.data_field.as_str();
+            quote!(Some(#field))
+        }
+        None => quote!(None),
+    };
+    let error = match &ctx.api.error_body {
+        Some(body) => {
+            let fields = std::iter::once(&body.field)
+                .chain(&body.other_message_fields)
+                .map(String::as_str);
+            let code = match &body.code_field {
+                Some(field) => quote!(Some(#field)),
+                None => quote!(None),
+            };
+            let status = match &body.error_status {
+                Some(marker) => {
+                    let (field, value) = (marker.field.as_str(), marker.value.as_str());
+                    quote!(Some((#field, #value)))
+                }
+                None => quote!(None),
+            };
+            quote! {
+                Some(::paysmith_runtime::plain::ErrorShape {
+                    message_fields: &[#(#fields),*],
+                    code_field: #code,
+                    error_status: #status,
+                })
+            }
+        }
+        None => quote!(None),
+    };
+    let text = doc(&match (&ctx.api.data_envelope, &ctx.api.error_body) {
+        (Some(data), _) => format!(
+            "How responses are read: payloads in `{}` (section \"{}\"), and the error body.",
+            data.data_field, data.source.section
+        ),
+        (None, Some(body)) => format!(
+            "How responses are read: bare payloads, and the `{}` error body (section \"{}\").",
+            body.field, body.source.section
+        ),
+        (None, None) => "How responses are read: bare payloads.".to_owned(),
+    });
+    quote! {
+        #text
+        pub const RESPONSE: ::paysmith_runtime::plain::BodyShape =
+            ::paysmith_runtime::plain::BodyShape {
+                data_field: #data_field,
+                error: #error,
             };
     }
 }
@@ -450,7 +510,7 @@ fn endpoint(ctx: &Context, endpoint: &Endpoint) -> TokenStream {
 }
 
 /// `/clients/{uid}/buy` → `/clients/{}/buy` (the arguments are encoded segments).
-fn path_format(path: &str) -> String {
+pub(super) fn path_format(path: &str) -> String {
     path.split('/')
         .map(|segment| {
             if segment.starts_with('{') && segment.ends_with('}') {
@@ -566,13 +626,13 @@ fn build_body(ctx: &Context, endpoint: &Endpoint, method: &str) -> TokenStream {
 }
 
 /// The response type and the expression that decodes `response` into it.
-fn decode(ctx: &Context, endpoint: &Endpoint) -> (TokenStream, TokenStream) {
+pub(super) fn decode(ctx: &Context, endpoint: &Endpoint) -> (TokenStream, TokenStream) {
     let id = endpoint.id.as_str();
     let response_type = endpoint.response.as_deref().map(|r| {
         let ty = TypeRef::parse(r).expect("validated response type");
         (
             type_tokens(&ty),
-            endpoint.response_model().unwrap_or_default(),
+            endpoint.response_model().unwrap_or_else(|| r.to_owned()),
         )
     });
     match (&ctx.api.envelope, response_type) {
@@ -585,18 +645,11 @@ fn decode(ctx: &Context, endpoint: &Endpoint) -> (TokenStream, TokenStream) {
             quote!(::paysmith_runtime::envelope::decode::<::serde_json::Value>(#id, "()", &ENVELOPE, response).map(|_| ())),
         ),
         (None, response_type) => {
-            let error_field = match &ctx.api.error_body {
-                Some(body) => {
-                    let field = body.field.as_str();
-                    quote!(Some(#field))
-                }
-                None => quote!(None),
-            };
             let (ty, model) =
                 response_type.unwrap_or_else(|| (quote!(::serde_json::Value), "()".into()));
             (
                 ty.clone(),
-                quote!(::paysmith_runtime::plain::decode::<#ty>(#id, #model, #error_field, response)),
+                quote!(::paysmith_runtime::plain::decode::<#ty>(#id, #model, &RESPONSE, response)),
             )
         }
     }

@@ -1,8 +1,8 @@
 //! Per-API glue for the conformance crate: model and endpoint dispatch by name, and a
 //! proptest strategy for every model, so property tests cover everything generated.
 
-use paysmith_spec::model::{EnumDef, EnumRepr, ModelDef};
-use paysmith_spec::names::snake_case;
+use paysmith_spec::model::{Endpoint, EnumDef, EnumRepr, ModelDef, TokenPlacement};
+use paysmith_spec::names::{snake_case, upper_camel};
 use paysmith_spec::types::TypeRef;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -30,59 +30,21 @@ pub fn index(apis: &[String]) -> TokenStream {
 pub fn module(ctx: &Context) -> TokenStream {
     let api = ctx.api;
     let models = ctx.models_crate();
-    let client = ctx.client_crate();
     let id = api.id.as_str();
     let model_names: Vec<&str> = api.models.iter().map(|m| m.name.as_str()).collect();
     let model_idents: Vec<_> = model_names.iter().map(|m| ident(m)).collect();
     let endpoint_ids: Vec<&str> = api.endpoints.iter().map(|e| e.id.as_str()).collect();
-    let build_arms = api.endpoints.iter().map(|e| {
-        let id = e.id.as_str();
-        let build = format_ident!("build_{}", e.id);
-        let count = e.path_params.len();
-        let names: Vec<_> = (0..count).map(|i| format_ident!("p{}", i)).collect();
-        let (parse, pass) = match &e.request {
-            Some(model) => {
-                let ty = ident(model);
-                (
-                    quote!(let request: #ty = ::serde_json::from_value(case.request.clone()).map_err(|e| e.to_string())?;),
-                    quote!(&request),
-                )
-            }
-            None => (quote!(), quote!()),
-        };
-        quote! {
-            #id => {
-                let [#(#names),*] = case.path.as_slice() else {
-                    return Err(format!("`{}` takes {} path parameters", #id, #count));
-                };
-                #parse
-                client.#build(#(#names,)* #pass).map_err(|e| e.to_string())
-            }
-        }
-    });
-    let case_strategies = api.endpoints.iter().map(|e| {
-        let id = e.id.as_str();
-        let count = e.path_params.len();
-        let request = match &e.request {
-            Some(model) => {
-                let function = ident(&snake_case(model));
-                quote!(strategies::#function().prop_map(|m| ::serde_json::to_value(m).expect("models serialise")).boxed())
-            }
-            None => quote!(Just(::serde_json::Value::Null).boxed()),
-        };
-        quote! {
-            (::proptest::collection::vec("[A-Za-z0-9-]{1,12}", #count), #request)
-                .prop_map(|(path, request)| crate::EndpointCase { endpoint: #id, path, request })
-                .boxed()
-        }
-    });
+    let calls = if api.facades.is_empty() {
+        single_client_calls(ctx)
+    } else {
+        facade_calls(ctx)
+    };
     let enum_strategies = api.enums.iter().map(enum_strategy);
     let model_strategies = api.models.iter().map(model_strategy);
     let model_strategy_fns: Vec<_> = model_names.iter().map(|m| ident(&snake_case(m))).collect();
     quote! {
         //! Generated glue for the API.
         use ::#models::*;
-        use ::#client::{Client, SignedRequest};
         use ::proptest::prelude::*;
         use ::proptest::strategy::{BoxedStrategy, Union};
 
@@ -103,13 +65,7 @@ pub fn module(ctx: &Context) -> TokenStream {
             }
         }
 
-        /// Builds the signed request of an endpoint case.
-        pub fn build(client: &Client, case: &crate::EndpointCase) -> Result<SignedRequest, String> {
-            match case.endpoint {
-                #(#build_arms)*
-                other => Err(format!("unknown endpoint `{other}`")),
-            }
-        }
+        #calls
 
         /// Any model instance, as (model name, JSON).
         pub fn any_model() -> BoxedStrategy<(&'static str, ::serde_json::Value)> {
@@ -120,17 +76,177 @@ pub fn module(ctx: &Context) -> TokenStream {
             ]).boxed()
         }
 
-        /// Any endpoint with any path parameters and request.
-        pub fn any_request() -> BoxedStrategy<crate::EndpointCase> {
-            Union::new(vec![#(#case_strategies),*]).boxed()
-        }
-
         /// A strategy per enum and model.
         pub mod strategies {
             use super::*;
 
             #(#enum_strategies)*
             #(#model_strategies)*
+        }
+    }
+}
+
+/// The request model (or, for a call that carries a resource's token, the resource)
+/// parsed from a case's JSON, and how it is passed.
+fn case_input(endpoint: &Endpoint, resource: Option<&str>) -> (TokenStream, TokenStream) {
+    match (&endpoint.request, resource) {
+        (_, Some(model)) => {
+            let ty = ident(model);
+            (
+                quote!(let resource: #ty = ::serde_json::from_value(case.request.clone()).map_err(|e| e.to_string())?;),
+                quote!(&resource),
+            )
+        }
+        (Some(model), None) => {
+            let ty = ident(model);
+            (
+                quote!(let request: #ty = ::serde_json::from_value(case.request.clone()).map_err(|e| e.to_string())?;),
+                quote!(&request),
+            )
+        }
+        (None, None) => (quote!(), quote!()),
+    }
+}
+
+/// A strategy for the JSON of a model, or `null`.
+fn json_strategy(model: Option<&str>) -> TokenStream {
+    match model {
+        Some(model) => {
+            let function = ident(&snake_case(model));
+            quote!(strategies::#function().prop_map(|m| ::serde_json::to_value(m).expect("models serialise")).boxed())
+        }
+        None => quote!(Just(::serde_json::Value::Null).boxed()),
+    }
+}
+
+/// `build` and `any_request` for an API with one client type.
+fn single_client_calls(ctx: &Context) -> TokenStream {
+    let client = ctx.client_crate();
+    let build_arms = ctx.api.endpoints.iter().map(|e| {
+        let id = e.id.as_str();
+        let build = format_ident!("build_{}", e.id);
+        let count = e.path_params.len();
+        let names: Vec<_> = (0..count).map(|i| format_ident!("p{}", i)).collect();
+        let (parse, pass) = case_input(e, None);
+        quote! {
+            #id => {
+                let [#(#names),*] = case.path.as_slice() else {
+                    return Err(format!("`{}` takes {} path parameters", #id, #count));
+                };
+                #parse
+                client.#build(#(#names,)* #pass).map_err(|e| e.to_string())
+            }
+        }
+    });
+    let case_strategies = ctx.api.endpoints.iter().map(|e| {
+        let id = e.id.as_str();
+        let count = e.path_params.len();
+        let request = json_strategy(e.request.as_deref());
+        quote! {
+            (::proptest::collection::vec("[A-Za-z0-9-]{1,12}", #count), #request)
+                .prop_map(|(path, request)| crate::EndpointCase { endpoint: #id, path, request })
+                .boxed()
+        }
+    });
+    quote! {
+        use ::#client::{Client, SignedRequest};
+
+        /// Builds the signed request of an endpoint case.
+        pub fn build(client: &Client, case: &crate::EndpointCase) -> Result<SignedRequest, String> {
+            match case.endpoint {
+                #(#build_arms)*
+                other => Err(format!("unknown endpoint `{other}`")),
+            }
+        }
+
+        /// Any endpoint with any path parameters and request.
+        pub fn any_request() -> BoxedStrategy<crate::EndpointCase> {
+            Union::new(vec![#(#case_strategies),*]).boxed()
+        }
+    }
+}
+
+/// `Clients`, `CALLS`, `build` and `any_request` for an API with one client type per
+/// facade: a case names the facade making the call.
+fn facade_calls(ctx: &Context) -> TokenStream {
+    let client = ctx.client_crate();
+    let facades: Vec<&str> = ctx.api.facades.iter().map(|f| f.name.as_str()).collect();
+    let fields: Vec<_> = facades.iter().map(|f| ident(f)).collect();
+    let types: Vec<_> = facades
+        .iter()
+        .map(|f| format_ident!("{}Client", upper_camel(f)))
+        .collect();
+    let calls: Vec<(&str, &Endpoint)> = ctx
+        .api
+        .endpoints
+        .iter()
+        .flat_map(|e| e.facades.iter().map(move |f| (f.as_str(), e)))
+        .collect();
+    let resource_of = |facade: &str, e: &Endpoint| match (&e.token, facade) {
+        (_, "public") => None,
+        (Some(TokenPlacement::Resource { model, .. }), _) => Some(model.clone()),
+        _ => None,
+    };
+    let call_rows = calls.iter().map(|(f, e)| {
+        let id = e.id.as_str();
+        quote!((#f, #id))
+    });
+    let build_arms = calls.iter().map(|(facade, e)| {
+        let id = e.id.as_str();
+        let field = ident(facade);
+        let build = format_ident!("build_{}", e.id);
+        let resource = resource_of(facade, e);
+        let count = if resource.is_some() {
+            0
+        } else {
+            e.path_params.len()
+        };
+        let names: Vec<_> = (0..count).map(|i| format_ident!("p{}", i)).collect();
+        let (parse, pass) = case_input(e, resource.as_deref());
+        quote! {
+            (#facade, #id) => {
+                let [#(#names),*] = case.path.as_slice() else {
+                    return Err(format!("`{}` takes {} path parameters", #id, #count));
+                };
+                #parse
+                clients.#field.#build(#(#names,)* #pass).map_err(|e| e.to_string())
+            }
+        }
+    });
+    let case_strategies = calls.iter().map(|(facade, e)| {
+        let id = e.id.as_str();
+        let resource = resource_of(facade, e);
+        let count = if resource.is_some() { 0 } else { e.path_params.len() };
+        let request = json_strategy(resource.as_deref().or(e.request.as_deref()));
+        quote! {
+            (::proptest::collection::vec("[A-Za-z0-9-]{1,12}", #count), #request)
+                .prop_map(|(path, request)| crate::FacadeCase { facade: #facade, endpoint: #id, path, request })
+                .boxed()
+        }
+    });
+    quote! {
+        use ::#client::{SignedRequest, #(#types),*};
+
+        /// One client per facade.
+        #[derive(Clone, Debug)]
+        pub struct Clients {
+            #(pub #fields: #types,)*
+        }
+
+        /// Every call a facade may make, as (facade, endpoint).
+        pub const CALLS: &[(&str, &str)] = &[#(#call_rows),*];
+
+        /// Builds the request of a case with the client of its facade.
+        pub fn build(clients: &Clients, case: &crate::FacadeCase) -> Result<SignedRequest, String> {
+            match (case.facade, case.endpoint) {
+                #(#build_arms)*
+                (facade, endpoint) => Err(format!("the `{facade}` facade has no `{endpoint}`")),
+            }
+        }
+
+        /// Any call of any facade with any path parameters and request (or resource).
+        pub fn any_request() -> BoxedStrategy<crate::FacadeCase> {
+            Union::new(vec![#(#case_strategies),*]).boxed()
         }
     }
 }

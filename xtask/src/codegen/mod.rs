@@ -6,6 +6,7 @@ mod client;
 mod confirm;
 mod conformance;
 mod consts;
+mod facades;
 mod integrations;
 mod models;
 mod rust;

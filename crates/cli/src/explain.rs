@@ -40,6 +40,22 @@ pub fn describe(family: &str, stage: &str) -> &'static str {
         ("acquia-http-hmac", "response_signature") => {
             "the server's X-Server-Authorization-HMAC-SHA256 for this response"
         }
+        ("ecdsa-secp256k1", "public_key") => {
+            "the compressed public key of the private key, in hex (X-Identity)"
+        }
+        ("ecdsa-secp256k1", "sin") => {
+            "the key's SIN: base58check of 0x0F 0x02 and RIPEMD-160(SHA-256(public key))"
+        }
+        ("ecdsa-secp256k1", "message") => {
+            "the full URL (query included) followed by the exact body bytes: what is signed"
+        }
+        ("ecdsa-secp256k1", "message_sha256") => "SHA-256 of the message, the signed digest",
+        ("ecdsa-secp256k1", "signature") => {
+            "DER ECDSA signature (RFC 6979, low S) in hex, as sent in X-Signature"
+        }
+        ("ecdsa-secp256k1", "signature_low_s") => {
+            "the signature with S normalised to the lower half, as checked"
+        }
         (_, "signature") => "the signature, as sent",
         (_, "headers") => "the headers to attach",
         (_, "content_md5") => "base64 MD5 of the encoded parameters",

@@ -2,6 +2,8 @@
 //! the signing vectors. Exit status: 0 success, 1 a signature or vector does not hold,
 //! 2 bad input or usage.
 
+mod bitpay;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -63,6 +65,11 @@ enum Command {
     },
     /// List the schemes and callbacks this spec knows.
     Schemes,
+    /// BitPay: the client key, its SIN, and pairing.
+    Bitpay {
+        #[command(subcommand)]
+        command: bitpay::Command,
+    },
 }
 
 #[derive(Subcommand)]
@@ -131,6 +138,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Vectors {
             command: VectorsCommand::Check { files, json, junit },
         } => check_vectors(&spec, &files, json.as_deref(), junit.as_deref()),
+        Command::Bitpay { command } => bitpay::run(command),
         Command::Schemes => {
             for scheme in &spec.schemes {
                 println!(

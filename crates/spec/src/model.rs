@@ -339,6 +339,11 @@ pub struct ErrorKindDef {
     /// message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// The end of the code (its JSON text), for providers whose codes begin with a part
+    /// that varies by call (BitPay's first two digits name the HTTP method); matched
+    /// after `code` and before the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_suffix: Option<String>,
     pub description: String,
 }
 
@@ -369,7 +374,9 @@ pub struct EnumDef {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnumValue {
-    /// Wire value: an integer or a string, as the enum's `repr` says.
+    /// Wire value: an integer or a string, as the enum's `repr` says; a string enum may
+    /// also have one `false` value, for providers that send `false` for "none" and a
+    /// string otherwise.
     pub value: serde_json::Value,
     /// Variant name (UpperCamelCase).
     pub name: String,
@@ -511,9 +518,29 @@ pub enum TokenPlacement {
         /// Path parameter → the model field that supplies it.
         #[serde(default)]
         path_params: BTreeMap<String, String>,
+        /// Where `param` goes: the query (the default) or the JSON body.
+        #[serde(default, skip_serializing_if = "TokenLocation::is_query")]
+        location: TokenLocation,
     },
     /// The call carries no token (the facade is proven by the signature alone).
     None,
+}
+
+/// Where a resource token travels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenLocation {
+    /// A query parameter.
+    #[default]
+    Query,
+    /// A field of the JSON body (POST, PUT and PATCH only).
+    Body,
+}
+
+impl TokenLocation {
+    pub fn is_query(&self) -> bool {
+        *self == TokenLocation::Query
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -588,7 +615,7 @@ pub struct Confirm {
     /// How the resource is found.
     pub by: ConfirmBy,
     /// JSON pointer of the resource inside the payload, whose fields are compared
-    /// with the fetched resource (e.g. `/event/data`).
+    /// with the fetched resource (e.g. `/event/data`; `""` is the whole payload).
     pub payload_resource: String,
     pub source: Source,
 }
@@ -710,7 +737,8 @@ pub struct Example {
     pub source: Source,
     /// Model the example must parse into.
     pub model: String,
-    /// Whether the model sits in the response envelope's data.
+    /// Whether the model sits in the response envelope's data (or, for APIs with a
+    /// `data_envelope`, in its data field).
     #[serde(default)]
     pub enveloped: bool,
     /// The example exactly as printed.

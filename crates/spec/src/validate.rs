@@ -308,7 +308,9 @@ impl<'a> ApiCheck<'a> {
                 let vat = at.key("values").index(vi);
                 let fits = match e.repr {
                     EnumRepr::Integer => value.value.as_i64().is_some(),
-                    EnumRepr::String => value.value.is_string(),
+                    EnumRepr::String => {
+                        value.value.is_string() || value.value == serde_json::Value::Bool(false)
+                    }
                 };
                 if !fits {
                     self.problem(&vat.key("value"), "value does not match the enum's repr");
@@ -799,6 +801,10 @@ impl<'a> ApiCheck<'a> {
                 pointers.push((at.key("by"), resource_key.as_str()));
             }
         }
+        if confirm.payload_resource.is_empty() {
+            // `""` is the JSON pointer of the whole payload.
+            pointers.remove(0);
+        }
         for (pat, pointer) in pointers {
             if !pointer.starts_with('/') {
                 self.problem(
@@ -818,8 +824,17 @@ impl<'a> ApiCheck<'a> {
                 .key("error_body")
                 .key("kinds")
                 .index(index);
-            if kind.code.is_none() && kind.message.is_none() {
-                self.problem(&at, "an error kind needs a `code`, a `message` or both");
+            if kind.code.is_none() && kind.code_suffix.is_none() && kind.message.is_none() {
+                self.problem(
+                    &at,
+                    "an error kind needs a `code`, a `code_suffix` or a `message`",
+                );
+            }
+            if kind.code.is_some() && kind.code_suffix.is_some() {
+                self.problem(&at, "`code` and `code_suffix` exclude each other");
+            }
+            if kind.code_suffix.as_deref() == Some("") {
+                self.problem(&at.key("code_suffix"), "a code suffix is not empty");
             }
             if !is_upper_camel(&kind.name) || kind.name == "Other" {
                 self.problem(
@@ -924,11 +939,25 @@ impl<'a> ApiCheck<'a> {
                         model,
                         field,
                         path_params,
+                        location,
                         ..
                     }),
                     true,
                 ) => {
                     let tat = at.key("token");
+                    if *location == crate::model::TokenLocation::Body
+                        && !matches!(
+                            endpoint.method,
+                            crate::model::Method::Post
+                                | crate::model::Method::Put
+                                | crate::model::Method::Patch
+                        )
+                    {
+                        self.problem(
+                            &tat,
+                            "a token in the body needs a POST, PUT or PATCH endpoint",
+                        );
+                    }
                     match self.model_fields(model) {
                         None => self.problem(&tat, format!("unknown model `{model}`")),
                         Some(fields) => {
@@ -1109,7 +1138,7 @@ impl<'a> ApiCheck<'a> {
                     format!("unknown model `{}`", example.model),
                 );
             }
-            if example.enveloped && api.envelope.is_none() {
+            if example.enveloped && api.envelope.is_none() && api.data_envelope.is_none() {
                 self.problem(&at.key("enveloped"), "this API declares no envelope");
             }
             match (&example.erratum, &example.corrected) {

@@ -54,7 +54,9 @@ fn find<'a>(problems: &'a [Diagnostic], message: &str) -> &'a Diagnostic {
 #[test]
 fn the_real_spec_loads() {
     let spec = load(&repo_root()).unwrap_or_else(|d| panic!("{d}"));
-    assert_eq!(spec.apis.len(), 3);
+    assert_eq!(spec.apis.len(), 4);
+    assert!(spec.apis.iter().any(|api| api.value.id == "bitpay"));
+    assert!(spec.scheme("bitpay-ecdsa").is_some());
     assert!(spec.scheme("acquia-http-hmac-v2").is_some());
     assert!(spec.scheme("bitpro-hmac-sha1").is_some());
     assert!(spec.scheme("onebitpay-md5").is_some());
@@ -162,6 +164,58 @@ fn structural_problems_in_several_files_are_all_reported() {
         (modeline.file.as_path(), modeline.line),
         (Path::new(scheme), 1)
     );
+    fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn bitpay_rules_for_body_tokens_code_suffixes_and_false_values() {
+    let root = copy_of_spec("bitpay");
+    let api = "spec/apis/bitpay.yaml";
+    // A resource token in the body of a GET.
+    edit(
+        &root,
+        api,
+        "        param: token\n        path_params: { settlementId: id }",
+        "        param: token\n        location: body\n        path_params: { settlementId: id }",
+    );
+    // A kind matched both by a whole code and by a suffix.
+    edit(
+        &root,
+        api,
+        "{ name: ResourceNotFound, code_suffix: \"0001\",",
+        "{ name: ResourceNotFound, code: \"020001\", code_suffix: \"0001\",",
+    );
+    // `false` is the only boolean a string enum may hold.
+    edit(
+        &root,
+        api,
+        "{ value: false, name: NoException,",
+        "{ value: true, name: NoException,",
+    );
+    // A payload pointer that is neither `""` nor starts with `/`.
+    edit(
+        &root,
+        api,
+        "      payload_resource: \"\"",
+        "      payload_resource: id",
+    );
+
+    let problems = load(&root).unwrap_err().0;
+    let body = find(
+        &problems,
+        "a token in the body needs a POST, PUT or PATCH endpoint",
+    );
+    assert!(body.path.ends_with(".token"), "{}", body.path);
+    let both = find(&problems, "`code` and `code_suffix` exclude each other");
+    assert!(both.path.starts_with("error_body.kinds["), "{}", both.path);
+    let repr = find(&problems, "value does not match the enum's repr");
+    assert_eq!(
+        repr.line,
+        line_of(&root, api, "{ value: true, name: NoException,")
+    );
+    find(&problems, "`id` is not a JSON pointer");
+    let in_api = problems.iter().filter(|d| d.file == Path::new(api)).count();
+    assert_eq!(in_api, 4, "{problems:#?}");
     fs::remove_dir_all(root).unwrap();
 }
 

@@ -44,13 +44,15 @@ pub struct EndpointCase {
 }
 
 /// One call of one endpoint by the client of one facade (APIs with capability
-/// facades): as [`EndpointCase`]; for a call carrying a resource's own token, `request`
-/// is that resource and `path` is empty.
+/// facades): as [`EndpointCase`]; a call carrying a resource's own token takes that
+/// resource (which supplies the path parameters, so `path` is empty), else
+/// `resource` is `null`.
 #[derive(Clone, Debug)]
 pub struct FacadeCase {
     pub facade: &'static str,
     pub endpoint: &'static str,
     pub path: Vec<String>,
+    pub resource: serde_json::Value,
     pub request: serde_json::Value,
 }
 

@@ -4,8 +4,14 @@
 use paysmith_conformance::{roundtrip, spec};
 
 fn data_of(json: &str, api: &paysmith_spec::model::ApiFile) -> Result<String, String> {
-    let envelope = api.envelope.as_ref().ok_or("no envelope")?;
     let value: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    if let Some(data) = &api.data_envelope {
+        return value
+            .get(&data.data_field)
+            .map(|data| data.to_string())
+            .ok_or_else(|| format!("no `{}` field", data.data_field));
+    }
+    let envelope = api.envelope.as_ref().ok_or("no envelope")?;
     let code = value.get(&envelope.code_field).and_then(|c| c.as_i64());
     if code != Some(envelope.success_code) {
         return Err(format!("envelope code is {code:?}"));

@@ -47,3 +47,10 @@ fn facade_client_snapshot() {
     let files = generate_facades();
     insta::assert_snapshot!(files.get("crates/shop-client/src/lib.rs").unwrap());
 }
+
+/// A string enum with a `false` value; error kinds by code, end of code and message.
+#[test]
+fn facade_models_snapshot() {
+    let files = generate_facades();
+    insta::assert_snapshot!(files.get("crates/shop-models/src/lib.rs").unwrap());
+}

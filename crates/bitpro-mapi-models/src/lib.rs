@@ -54,7 +54,7 @@ impl ChargeEventType {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::Seen, Self::TimedOut, Self::Confirmed, Self::Failed];
 
-    /// The wire value.
+    /// The wire value (`false` for the variant sent as the JSON boolean).
     pub fn as_str(&self) -> &str {
         match self {
             Self::Seen => "charge:seen",
@@ -111,7 +111,7 @@ impl PaymentState {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::Confirmed];
 
-    /// The wire value.
+    /// The wire value (`false` for the variant sent as the JSON boolean).
     pub fn as_str(&self) -> &str {
         match self {
             Self::Confirmed => "confirmed",
@@ -162,7 +162,7 @@ impl CheckoutLang {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::Fr, Self::En];
 
-    /// The wire value.
+    /// The wire value (`false` for the variant sent as the JSON boolean).
     pub fn as_str(&self) -> &str {
         match self {
             Self::Fr => "fr",
@@ -213,7 +213,7 @@ impl FiatCurrency {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::Eur];
 
-    /// The wire value.
+    /// The wire value (`false` for the variant sent as the JSON boolean).
     pub fn as_str(&self) -> &str {
         match self {
             Self::Eur => "eur",
@@ -441,11 +441,11 @@ impl CheckoutLink {
         base_url: &str,
     ) -> Result<String, ::paysmith_types::integration::IntegrationError> {
         self.validate()?;
-        let path = format!(
+        let path = &format!(
             "/app/checkout/{}",
             ::paysmith_types::integration::encode_component(&self.merchant_id)
         );
-        let mut pairs: Vec<(&str, String)> = Vec::new();
+        let mut pairs: Vec<(&str, String)> = vec![];
         if let Some(value) = &self.fiat_price_cents {
             pairs.push(("fiat_price_cents", value.to_string()));
         }
@@ -466,7 +466,7 @@ impl CheckoutLink {
             pairs.push(("fiat_currency", value.as_str().to_owned()));
         }
 
-        Ok(::paysmith_types::integration::link(base_url, &path, &pairs))
+        Ok(::paysmith_types::integration::link(base_url, path, &pairs))
     }
 }
 
@@ -560,8 +560,7 @@ impl PaymentWidget {
         script_url: &str,
     ) -> Result<String, ::paysmith_types::integration::IntegrationError> {
         self.validate()?;
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        pairs.push(("merchant-id", self.merchant_id.clone()));
+        let mut pairs: Vec<(&str, String)> = vec![("merchant-id", self.merchant_id.clone())];
         if let Some(value) = &self.external_order_id {
             pairs.push(("external-order-id", value.clone()));
         }

@@ -56,7 +56,7 @@ impl TransactionType {
         Self::BitcoinDeposit,
     ];
 
-    /// The wire value.
+    /// The wire value (`false` for the variant sent as the JSON boolean).
     pub fn as_str(&self) -> &str {
         match self {
             Self::BitcoinWithdrawal => "bitcoin_withdrawal",
@@ -115,7 +115,7 @@ impl WithdrawalState {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::Pending, Self::Accepted, Self::Processed];
 
-    /// The wire value.
+    /// The wire value (`false` for the variant sent as the JSON boolean).
     pub fn as_str(&self) -> &str {
         match self {
             Self::Pending => "pending",
@@ -318,7 +318,7 @@ pub struct Transaction {
     pub state: Option<WithdrawalState>,
 }
 
-/// The documented errors of the `errors` error body (section "Error Handling"), by code, then by message; any other is kept in `Other`.
+/// The documented errors of the `errors` error body (section "Error Handling"), by message; any other is kept in `Other`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ProviderErrorKind {
     /// `Not found`: The client uid does not exist for this merchant.

@@ -93,7 +93,7 @@ impl Lang {
     /// Every variant this version knows, in the document's order.
     pub const KNOWN: &'static [Self] = &[Self::En, Self::Zh];
 
-    /// The wire value.
+    /// The wire value (`false` for the variant sent as the JSON boolean).
     pub fn as_str(&self) -> &str {
         match self {
             Self::En => "en",

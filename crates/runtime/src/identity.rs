@@ -40,7 +40,11 @@ impl IdentitySigner<'_> {
                 .iter()
                 .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
         );
-        if !body.is_empty() {
+        let typed = self
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("Content-Type"));
+        if !body.is_empty() && !typed {
             headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
         }
         if let Some((config, key)) = self.identity {

@@ -53,6 +53,8 @@ struct TokenRecord {
     pairing_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pairing_expires_at_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sin: Option<String>,
 }
 
 /// One facade's token and what pairing returned with it.
@@ -64,6 +66,9 @@ pub struct StoredToken {
     pub pairing_code: Option<String>,
     /// When the pairing code expires (milliseconds since the Unix epoch).
     pub pairing_expires_at_ms: Option<u64>,
+    /// The SIN of the key the token is bound to (tokens obtained by pairing); its calls
+    /// must be signed with that key. `None` for a token made without a key.
+    pub sin: Option<String>,
 }
 
 /// Where a pairing stands, as far as the store knows.
@@ -86,6 +91,18 @@ impl StoredToken {
             }
             (Some(_), Some(expired_at_ms)) => PairingState::Expired { expired_at_ms },
             _ => PairingState::Ready,
+        }
+    }
+
+    /// Fails unless `key` is the key the token is bound to (any key will do for a
+    /// token bound to none).
+    pub fn check_key(&self, key: &BitpayKey) -> Result<(), TokenStoreError> {
+        match &self.sin {
+            Some(sin) if sin != key.sin() => Err(TokenStoreError::KeyMismatch {
+                bound: sin.clone(),
+                given: key.sin().to_owned(),
+            }),
+            _ => Ok(()),
         }
     }
 
@@ -134,6 +151,10 @@ pub enum TokenStoreError {
         stored: String,
         wanted: String,
     },
+    #[error(
+        "the token is bound to the key with SIN {bound}, not to this key (SIN {given}): use the key it was paired with"
+    )]
+    KeyMismatch { bound: String, given: String },
     #[error(transparent)]
     Key(#[from] KeyFileError),
 }
@@ -235,17 +256,16 @@ impl TokenStore {
             label: record.label.clone(),
             pairing_code: record.pairing_code.clone(),
             pairing_expires_at_ms: record.pairing_expires_at_ms,
+            sin: record.sin.clone(),
         })
     }
 
     /// The token of `facade`, or an error saying to pair first.
-    pub fn require_token(&self, facade: &str) -> Result<Secret, TokenStoreError> {
-        self.token(facade)
-            .map(|stored| stored.token)
-            .ok_or_else(|| TokenStoreError::NoToken {
-                path: self.path.clone(),
-                facade: facade.to_owned(),
-            })
+    pub fn require_token(&self, facade: &str) -> Result<StoredToken, TokenStoreError> {
+        self.token(facade).ok_or_else(|| TokenStoreError::NoToken {
+            path: self.path.clone(),
+            facade: facade.to_owned(),
+        })
     }
 
     /// Records `token` as the token of `facade` and writes the file.
@@ -255,6 +275,7 @@ impl TokenStore {
             label: token.label,
             pairing_code: token.pairing_code,
             pairing_expires_at_ms: token.pairing_expires_at_ms,
+            sin: token.sin,
         };
         let previous = self.file.tokens.insert(facade.to_owned(), record);
         self.write(true).inspect_err(|_| {
@@ -339,6 +360,7 @@ mod tests {
             label: Some("shop".into()),
             pairing_code: Some("Wp4RRAz".into()),
             pairing_expires_at_ms: Some(1_437_072_847_652),
+            sin: None,
         }
     }
 
@@ -359,7 +381,7 @@ mod tests {
         assert_eq!(reopened.base_url(), "https://test.bitpay.com");
         assert_eq!(reopened.facades().collect::<Vec<_>>(), ["merchant"]);
         assert_eq!(
-            reopened.require_token("merchant").unwrap().expose(),
+            reopened.require_token("merchant").unwrap().token.expose(),
             "DsyNv4x"
         );
         assert_eq!(reopened.load_key().unwrap().sin(), key.sin());
@@ -423,5 +445,22 @@ mod tests {
             }
         );
         assert_eq!(token.approved().pairing_state(0), PairingState::Ready);
+    }
+
+    #[test]
+    fn a_bound_token_accepts_only_its_key() {
+        let key = BitpayKey::generate();
+        let other = BitpayKey::generate();
+        let bound = StoredToken {
+            sin: Some(key.sin().to_owned()),
+            ..pending("T")
+        };
+        bound.check_key(&key).unwrap();
+        let error = bound.check_key(&other).unwrap_err().to_string();
+        assert!(
+            error.contains(key.sin()) && error.contains(other.sin()),
+            "{error}"
+        );
+        pending("T").check_key(&other).unwrap();
     }
 }

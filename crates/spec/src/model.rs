@@ -284,6 +284,11 @@ pub struct FacadeDef {
     /// facade of calls made without a token.
     pub name: String,
     pub description: String,
+    /// The facade's calls that `signed_for` leaves unsigned are signed anyway when the
+    /// client holds a key: a token bound to a key must be used with signatures, one
+    /// made without a key need not be.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional_signing: bool,
     pub source: Source,
 }
 

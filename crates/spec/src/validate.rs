@@ -855,6 +855,15 @@ impl<'a> ApiCheck<'a> {
                     "facade names are unique snake_case",
                 );
             }
+            if facade.optional_signing && facade.name == "public" {
+                self.problem(
+                    &FieldPath::root()
+                        .key("facades")
+                        .index(index)
+                        .key("optional_signing"),
+                    "public calls carry no token and are never signed",
+                );
+            }
         }
         if api.envelope.is_some() && api.data_envelope.is_some() {
             self.problem(
@@ -883,16 +892,6 @@ impl<'a> ApiCheck<'a> {
                 self.problem(
                     &at.key("auth"),
                     format!("`{auth}` is not an identity-headers scheme: facade calls are signed by the client key"),
-                );
-            }
-            if matches!(
-                endpoint.token,
-                Some(crate::model::TokenPlacement::Resource { .. })
-            ) && endpoint.request.is_some()
-            {
-                self.problem(
-                    &at.key("request"),
-                    "a call carrying a resource's token takes that resource, not a request model",
                 );
             }
             if endpoint.facades.is_empty() {

@@ -48,6 +48,39 @@ impl<'de> Visitor<'de> for IntegerCode {
     }
 }
 
+/// Reads a string enum value that a provider may also send as the JSON boolean `false`
+/// ("none yet"): `None` for `false`, the text otherwise. `true` is an error.
+pub fn deserialize_string_or_false<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    deserializer.deserialize_any(StringOrFalse)
+}
+
+struct StringOrFalse;
+
+impl<'de> Visitor<'de> for StringOrFalse {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, or the boolean false")
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Option<String>, E> {
+        match value {
+            false => Ok(None),
+            true => Err(E::invalid_value(de::Unexpected::Bool(true), &self)),
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Option<String>, E> {
+        Ok(Some(value.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Option<String>, E> {
+        Ok(Some(value))
+    }
+}
+
 /// The error for a code a closed enum does not know.
 pub fn unknown_code<E: de::Error>(type_name: &str, found: impl fmt::Display, expected: &str) -> E {
     E::custom(format!(
@@ -82,5 +115,23 @@ mod tests {
         assert!(read(r#"{"code":1.5}"#).is_err());
         assert!(read(r#"{"code":true}"#).is_err());
         assert!(read(r#"{"code":null}"#).is_err());
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Status {
+        #[serde(deserialize_with = "deserialize_string_or_false")]
+        status: Option<String>,
+    }
+
+    #[test]
+    fn false_is_none_and_strings_are_kept() {
+        let read = |json: &str| serde_json::from_str::<Status>(json).map(|s| s.status);
+        assert_eq!(read(r#"{"status":false}"#).unwrap(), None);
+        assert_eq!(
+            read(r#"{"status":"paidOver"}"#).unwrap().as_deref(),
+            Some("paidOver")
+        );
+        assert!(read(r#"{"status":true}"#).is_err());
+        assert!(read(r#"{"status":1}"#).is_err());
     }
 }

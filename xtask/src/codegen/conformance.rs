@@ -86,26 +86,22 @@ pub fn module(ctx: &Context) -> TokenStream {
     }
 }
 
-/// The request model (or, for a call that carries a resource's token, the resource)
-/// parsed from a case's JSON, and how it is passed.
+/// The resource (for a call that carries a resource's token) and the request model,
+/// parsed from a case's JSON, and how they are passed.
 fn case_input(endpoint: &Endpoint, resource: Option<&str>) -> (TokenStream, TokenStream) {
-    match (&endpoint.request, resource) {
-        (_, Some(model)) => {
-            let ty = ident(model);
-            (
-                quote!(let resource: #ty = ::serde_json::from_value(case.request.clone()).map_err(|e| e.to_string())?;),
-                quote!(&resource),
-            )
-        }
-        (Some(model), None) => {
-            let ty = ident(model);
-            (
-                quote!(let request: #ty = ::serde_json::from_value(case.request.clone()).map_err(|e| e.to_string())?;),
-                quote!(&request),
-            )
-        }
-        (None, None) => (quote!(), quote!()),
+    let mut parse = Vec::new();
+    let mut pass = Vec::new();
+    if let Some(model) = resource {
+        let ty = ident(model);
+        parse.push(quote!(let resource: #ty = ::serde_json::from_value(case.resource.clone()).map_err(|e| e.to_string())?;));
+        pass.push(quote!(&resource,));
     }
+    if let Some(model) = &endpoint.request {
+        let ty = ident(model);
+        parse.push(quote!(let request: #ty = ::serde_json::from_value(case.request.clone()).map_err(|e| e.to_string())?;));
+        pass.push(quote!(&request,));
+    }
+    (quote!(#(#parse)*), quote!(#(#pass)*))
 }
 
 /// A strategy for the JSON of a model, or `null`.
@@ -217,10 +213,11 @@ fn facade_calls(ctx: &Context) -> TokenStream {
         let id = e.id.as_str();
         let resource = resource_of(facade, e);
         let count = if resource.is_some() { 0 } else { e.path_params.len() };
-        let request = json_strategy(resource.as_deref().or(e.request.as_deref()));
+        let resource = json_strategy(resource.as_deref());
+        let request = json_strategy(e.request.as_deref());
         quote! {
-            (::proptest::collection::vec("[A-Za-z0-9-]{1,12}", #count), #request)
-                .prop_map(|(path, request)| crate::FacadeCase { facade: #facade, endpoint: #id, path, request })
+            (::proptest::collection::vec("[A-Za-z0-9-]{1,12}", #count), #resource, #request)
+                .prop_map(|(path, resource, request)| crate::FacadeCase { facade: #facade, endpoint: #id, path, resource, request })
                 .boxed()
         }
     });

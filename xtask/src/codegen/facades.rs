@@ -3,7 +3,7 @@
 //! each endpoint the facade may call. A call the token does not grant is not a
 //! runtime refusal but a method that does not exist.
 
-use paysmith_spec::model::{Endpoint, FacadeDef, Method, TokenPlacement};
+use paysmith_spec::model::{Endpoint, FacadeDef, Method, TokenLocation, TokenPlacement};
 use paysmith_spec::names::{snake_case, upper_camel};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -18,8 +18,18 @@ struct Facade<'a> {
     def: &'a FacadeDef,
     ty: proc_macro2::Ident,
     endpoints: Vec<&'a Endpoint>,
-    /// Some of its calls are signed: it holds the client key.
-    signs: bool,
+    key: KeyMode,
+}
+
+/// Whether a facade's client holds the client key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyMode {
+    /// Its calls are never signed.
+    None,
+    /// Some of its calls are always signed.
+    Required,
+    /// Its calls are signed when the client is given a key.
+    Optional,
 }
 
 impl<'a> Facade<'a> {
@@ -30,12 +40,18 @@ impl<'a> Facade<'a> {
             .iter()
             .filter(|e| e.facades.contains(&def.name))
             .collect();
-        let signs = endpoints.iter().any(|e| signed(e, &def.name));
+        let key = if endpoints.iter().any(|e| signed(e, &def.name)) {
+            KeyMode::Required
+        } else if def.optional_signing {
+            KeyMode::Optional
+        } else {
+            KeyMode::None
+        };
         Facade {
             def,
             ty: format_ident!("{}Client", upper_camel(&def.name)),
             endpoints,
-            signs,
+            key,
         }
     }
 
@@ -75,6 +91,7 @@ fn client_type(ctx: &Context, facade: &Facade, public: Option<&proc_macro2::Iden
     let ty = &facade.ty;
     let name = facade.def.name.as_str();
     let tokened = !facade.is_public();
+    let key_type = quote!(::paysmith_types::sign::bitpay_ecdsa::BitpayKey);
     let text = doc(&format!(
         "{} calls: {} (section \"{}\").\n\n{}",
         match tokened {
@@ -83,35 +100,44 @@ fn client_type(ctx: &Context, facade: &Facade, public: Option<&proc_macro2::Iden
         },
         facade.def.description.trim_end_matches('.'),
         facade.def.source.section,
-        match (tokened, facade.signs) {
+        match (tokened, facade.key) {
             (false, _) => "No token and no signature.".to_owned(),
-            (true, true) => format!(
-                "Holds a `{name}` token and the client key; its calls carry the token and \
-                 are signed as the spec says. Only the calls this facade grants exist here."
+            (true, KeyMode::Required) => format!(
+                "Holds a `{name}` token and the client key it was paired with; its calls \
+                 carry the token and are signed as the spec says. Only the calls this facade \
+                 grants exist here."
             ),
-            (true, false) => format!(
+            (true, KeyMode::Optional) => format!(
+                "Holds a `{name}` token, sent with each call; the calls are signed when the \
+                 client is given the key the token is bound to ([`{ty}::with_key`]). Only the \
+                 calls this facade grants exist here."
+            ),
+            (true, KeyMode::None) => format!(
                 "Holds a `{name}` token, sent with each call unsigned. Only the calls this \
                  facade grants exist here."
             ),
         }
     ));
-    let key_field = facade
-        .signs
-        .then(|| quote!(key: ::std::sync::Arc<::paysmith_types::sign::bitpay_ecdsa::BitpayKey>,));
+    let required = facade.key == KeyMode::Required;
+    let key_field = match facade.key {
+        KeyMode::None => None,
+        KeyMode::Required => Some(quote!(key: ::std::sync::Arc<#key_type>,)),
+        KeyMode::Optional => Some(quote!(key: Option<::std::sync::Arc<#key_type>>,)),
+    };
+    let key_init = match facade.key {
+        KeyMode::None => None,
+        KeyMode::Required => Some(quote!(key: ::std::sync::Arc::new(key),)),
+        KeyMode::Optional => Some(quote!(key: None,)),
+    };
     let token_field = tokened.then(|| quote!(token: ::paysmith_types::Secret,));
-    let key_param = facade
-        .signs
-        .then(|| quote!(key: ::paysmith_types::sign::bitpay_ecdsa::BitpayKey,));
+    let key_param = required.then(|| quote!(key: #key_type,));
     let token_param = tokened.then(|| quote!(token: ::paysmith_types::Secret,));
-    let key_pass = facade.signs.then(|| quote!(key,));
+    let key_pass = required.then(|| quote!(key,));
     let token_pass = tokened.then(|| quote!(token,));
-    let key_init = facade
-        .signs
-        .then(|| quote!(key: ::std::sync::Arc::new(key),));
     let token_init = tokened.then(|| quote!(token,));
-    let debug_key = facade.signs.then(|| quote!(.field("key", &self.key)));
+    let debug_key = (facade.key != KeyMode::None).then(|| quote!(.field("key", &self.key)));
     let debug_token = tokened.then(|| quote!(.field("token", &"<redacted>")));
-    let what = match (tokened, facade.signs) {
+    let what = match (tokened, required) {
         (false, _) => "",
         (true, false) => " with the facade's token",
         (true, true) => " with the client key and the facade's token",
@@ -123,18 +149,42 @@ fn client_type(ctx: &Context, facade: &Facade, public: Option<&proc_macro2::Iden
         "A client on a configured transport (HTTP client, clock){what}."
     ));
     let from_store = tokened.then(|| {
-        let load_key = facade.signs.then(|| {
-            quote! {
-                let key = store.load_key().map_err(fail)?;
-            }
-        });
+        let (load_key, build) = match facade.key {
+            KeyMode::Required => (
+                quote! {
+                    let key = store.load_key().map_err(fail)?;
+                    stored.check_key(&key).map_err(fail)?;
+                },
+                quote!(Self::new(environment, key, stored.token)),
+            ),
+            KeyMode::Optional => (
+                quote! {
+                    let key = match stored.sin {
+                        Some(_) => {
+                            let key = store.load_key().map_err(fail)?;
+                            stored.check_key(&key).map_err(fail)?;
+                            Some(key)
+                        }
+                        None => None,
+                    };
+                },
+                quote! {
+                    match key {
+                        Some(key) => Self::new(environment, stored.token).with_key(key),
+                        None => Self::new(environment, stored.token),
+                    }
+                },
+            ),
+            KeyMode::None => (quote!(), quote!(Self::new(environment, stored.token))),
+        };
         let text = doc(&format!(
             "A client from a token store: its `{name}` token{}. Fails when the store has \
-             no `{name}` token or was paired with another server.",
-            if facade.signs {
-                " and the key it names"
-            } else {
-                ""
+             no `{name}` token, was paired with another server, or holds a key the token \
+             is not bound to.",
+            match facade.key {
+                KeyMode::Required => " and the key it names",
+                KeyMode::Optional => " and, when the token is bound to a key, that key",
+                KeyMode::None => "",
             }
         ));
         quote! {
@@ -147,9 +197,9 @@ fn client_type(ctx: &Context, facade: &Facade, public: Option<&proc_macro2::Iden
                     Error::new("from_store", ErrorKind::Build(e.to_string()))
                 };
                 store.check_server(environment.base_url()).map_err(fail)?;
+                let stored = store.require_token(Self::FACADE).map_err(fail)?;
                 #load_key
-                let token = store.require_token(Self::FACADE).map_err(fail)?;
-                Ok(Self::new(environment, #key_pass token))
+                Ok(#build)
             }
         }
     });
@@ -162,14 +212,28 @@ fn client_type(ctx: &Context, facade: &Facade, public: Option<&proc_macro2::Iden
         }),
         _ => None,
     };
-    let key_accessor = facade.signs.then(|| {
-        quote! {
-            /// The client key's public identity (its SIN and public key).
-            pub fn key(&self) -> &::paysmith_types::sign::bitpay_ecdsa::BitpayKey {
+    let key_methods = match facade.key {
+        KeyMode::None => None,
+        KeyMode::Required => Some(quote! {
+            /// The client key (its `Debug` shows only the public key and SIN).
+            pub fn key(&self) -> &#key_type {
                 &self.key
             }
-        }
-    });
+        }),
+        KeyMode::Optional => Some(quote! {
+            /// Signs every call with `key`: needed when the token is bound to it (a token
+            /// obtained by pairing or by claiming a pairing code).
+            pub fn with_key(mut self, key: #key_type) -> Self {
+                self.key = Some(::std::sync::Arc::new(key));
+                self
+            }
+
+            /// The client key, when calls are signed.
+            pub fn key(&self) -> Option<&#key_type> {
+                self.key.as_deref()
+            }
+        }),
+    };
     let methods = facade.endpoints.iter().map(|e| endpoint(ctx, facade, e));
     let confirms = ctx.api.callbacks.iter().filter_map(|callback| {
         let confirm = callback.confirm.as_ref()?;
@@ -217,8 +281,8 @@ fn client_type(ctx: &Context, facade: &Facade, public: Option<&proc_macro2::Iden
             }
 
             #from_store
+            #key_methods
             #to_public
-            #key_accessor
 
             pub fn transport(&self) -> &Transport {
                 &self.transport
@@ -242,10 +306,10 @@ fn endpoint(ctx: &Context, facade: &Facade, endpoint: &Endpoint) -> TokenStream 
         _ => None,
     };
     let mut notes = Vec::new();
-    notes.push(if is_signed {
-        "Signed with the client key.".to_owned()
-    } else {
-        "Not signed.".to_owned()
+    notes.push(match (is_signed, facade.key) {
+        (true, _) => "Signed with the client key.".to_owned(),
+        (false, KeyMode::Optional) => "Signed when the client holds a key.".to_owned(),
+        (false, _) => "Not signed.".to_owned(),
     });
     if let Some(TokenPlacement::Resource { model, field, .. }) = resource {
         notes.push(format!(
@@ -292,12 +356,12 @@ fn endpoint(ctx: &Context, facade: &Facade, endpoint: &Endpoint) -> TokenStream 
                 .path_params
                 .iter()
                 .map(|p| {
-                    let field = ident(&snake_case(&path_params[&p.name]));
-                    let name = p.name.as_str();
+                    let wire = path_params[&p.name].as_str();
+                    let field = ident(&snake_case(wire));
                     let model_text = model.as_str();
                     quote! {
                         ::paysmith_runtime::plain::encode_path_segment(
-                            ::paysmith_runtime::resource::required(#id, #model_text, #name, &resource.#field)?
+                            ::paysmith_runtime::resource::required(#id, #model_text, #wire, &resource.#field)?
                         )
                     }
                 })
@@ -356,6 +420,14 @@ fn endpoint(ctx: &Context, facade: &Facade, endpoint: &Endpoint) -> TokenStream 
         (Some(TokenPlacement::Body { field }), false) => {
             (None, Some(quote!(Some((#field, #token_value)))))
         }
+        (
+            Some(TokenPlacement::Resource {
+                param,
+                location: TokenLocation::Body,
+                ..
+            }),
+            false,
+        ) => (None, Some(quote!(Some((#param, #token_value))))),
         (Some(TokenPlacement::Query { param }), false)
         | (Some(TokenPlacement::Resource { param, .. }), false) => (
             Some(quote!((#param.to_owned(), #token_value.to_owned()))),
@@ -380,11 +452,13 @@ fn endpoint(ctx: &Context, facade: &Facade, endpoint: &Endpoint) -> TokenStream 
     } else {
         quote!(Vec::new())
     };
-    let identity = if is_signed {
-        let scheme = const_name(&identity_scheme(ctx).expect("a signed call has a scheme"));
-        quote!(Some((&schemes::#scheme, &*self.key)))
-    } else {
-        quote!(None)
+    let scheme = identity_scheme(ctx).map(|id| const_name(&id));
+    let identity = match (is_signed, facade.key, scheme) {
+        (true, _, Some(scheme)) => quote!(Some((&schemes::#scheme, &*self.key))),
+        (false, KeyMode::Optional, Some(scheme)) => {
+            quote!(self.key.as_deref().map(|key| (&schemes::#scheme, key)))
+        }
+        _ => quote!(None),
     };
     let (output, decode) = super::client::decode(ctx, endpoint);
     quote! {

@@ -160,22 +160,30 @@ pub fn integration(ctx: &Context, def: &Integration) -> TokenStream {
     }
 }
 
-/// Pairs (wire name, text) of the attributes that are set, in the spec's order.
-fn pairs(attributes: &[&IntegrationAttribute]) -> Vec<TokenStream> {
-    attributes
+/// The statement binding `pairs`, the (wire name, text) of the attributes that are
+/// set, in the spec's order: required ones first in a `vec!`, then each optional one
+/// that is present.
+fn pairs(attributes: &[&IntegrationAttribute]) -> TokenStream {
+    let wire = |a: &IntegrationAttribute| a.wire.clone().unwrap_or_else(|| a.name.clone());
+    let required = attributes.iter().filter(|a| a.required).map(|a| {
+        let (wire, rust) = (wire(a), field(a));
+        let text = to_text(a, quote!(self.#rust));
+        quote!((#wire, #text))
+    });
+    let optional: Vec<TokenStream> = attributes
         .iter()
+        .filter(|a| !a.required)
         .map(|a| {
-            let wire = a.wire.clone().unwrap_or_else(|| a.name.clone());
-            let rust = field(a);
-            if a.required {
-                let text = to_text(a, quote!(self.#rust));
-                quote!(pairs.push((#wire, #text));)
-            } else {
-                let text = to_text(a, quote!(value));
-                quote!(if let Some(value) = &self.#rust { pairs.push((#wire, #text)); })
-            }
+            let (wire, rust) = (wire(a), field(a));
+            let text = to_text(a, quote!(value));
+            quote!(if let Some(value) = &self.#rust { pairs.push((#wire, #text)); })
         })
-        .collect()
+        .collect();
+    let mutability = (!optional.is_empty()).then(|| quote!(mut));
+    quote! {
+        let #mutability pairs: Vec<(&str, String)> = vec![#(#required),*];
+        #(#optional)*
+    }
 }
 
 fn server_consts(prefix: &str, urls: &std::collections::BTreeMap<String, String>) -> TokenStream {
@@ -220,7 +228,13 @@ fn kind_items(def: &Integration) -> (TokenStream, TokenStream, TokenStream) {
                 .iter()
                 .filter(|a| !in_path.contains(&a.name.as_str()))
                 .collect();
-            let pushes = pairs(&query);
+            let pairs = pairs(&query);
+            let path_args: Vec<TokenStream> = path_args.collect();
+            let path_expr = if path_args.is_empty() {
+                quote!(#format_path)
+            } else {
+                quote!(&format!(#format_path, #(#path_args),*))
+            };
             (
                 doc(
                     "The link on `base_url` (one of the `*_BASE_URL` constants, or a local sandbox).",
@@ -229,10 +243,9 @@ fn kind_items(def: &Integration) -> (TokenStream, TokenStream, TokenStream) {
                 quote! {
                     pub fn url(&self, base_url: &str) -> Result<String, ::paysmith_types::integration::IntegrationError> {
                         self.validate()?;
-                        let path = format!(#format_path, #(#path_args),*);
-                        let mut pairs: Vec<(&str, String)> = Vec::new();
-                        #(#pushes)*
-                        Ok(::paysmith_types::integration::link(base_url, &path, &pairs))
+                        let path = #path_expr;
+                        #pairs
+                        Ok(::paysmith_types::integration::link(base_url, path, &pairs))
                     }
                 },
             )
@@ -245,7 +258,7 @@ fn kind_items(def: &Integration) -> (TokenStream, TokenStream, TokenStream) {
             script_urls,
         } => {
             let all: Vec<&IntegrationAttribute> = def.attributes.iter().collect();
-            let pushes = pairs(&all);
+            let pairs = pairs(&all);
             (
                 doc(&format!(
                     "The HTML snippet loading the script from `script_url` (one of the \
@@ -256,8 +269,7 @@ fn kind_items(def: &Integration) -> (TokenStream, TokenStream, TokenStream) {
                 quote! {
                     pub fn html(&self, script_url: &str) -> Result<String, ::paysmith_types::integration::IntegrationError> {
                         self.validate()?;
-                        let mut pairs: Vec<(&str, String)> = Vec::new();
-                        #(#pushes)*
+                        #pairs
                         Ok(::paysmith_types::integration::widget(#wrapper, #element, #element_id, &pairs, #label, script_url))
                     }
                 },

@@ -53,9 +53,14 @@ fn error_kinds(body: &paysmith_spec::model::ErrorBody) -> TokenStream {
         .kinds
         .iter()
         .map(|k| {
-            let said = match (&k.code, &k.message) {
-                (Some(code), Some(message)) => format!("`{code}` `{message}`"),
-                (Some(code), None) => format!("code `{code}`"),
+            let code = match (&k.code, &k.code_suffix) {
+                (Some(code), _) => Some(format!("code `{code}`")),
+                (None, Some(suffix)) => Some(format!("code `…{suffix}`")),
+                (None, None) => None,
+            };
+            let said = match (code, &k.message) {
+                (Some(code), Some(message)) => format!("{code}, `{message}`"),
+                (Some(code), None) => code,
                 (None, Some(message)) => format!("`{message}`"),
                 (None, None) => String::new(),
             };
@@ -67,16 +72,45 @@ fn error_kinds(body: &paysmith_spec::model::ErrorBody) -> TokenStream {
         let name = ident(&k.name);
         Some(quote!(Some(#code) => return Self::#name,))
     });
+    let suffixes: Vec<&str> = body
+        .kinds
+        .iter()
+        .filter_map(|k| k.code_suffix.as_deref())
+        .collect();
+    let suffix_names: Vec<_> = body
+        .kinds
+        .iter()
+        .filter(|k| k.code_suffix.is_some())
+        .map(|k| ident(&k.name))
+        .collect();
+    let by_suffix = (!suffixes.is_empty()).then(|| {
+        quote! {
+            if let Some(code) = code {
+                #(if code.ends_with(#suffixes) {
+                    return Self::#suffix_names;
+                })*
+            }
+        }
+    });
     let by_message = body.kinds.iter().filter_map(|k| {
         let message = k.message.as_deref()?;
         let name = ident(&k.name);
         Some(quote!(#message => Self::#name,))
     });
     let field = body.field.as_str();
+    let ways: Vec<&str> = [
+        (body.kinds.iter().any(|k| k.code.is_some()), "by code"),
+        (!suffixes.is_empty(), "by the end of the code"),
+        (body.kinds.iter().any(|k| k.message.is_some()), "by message"),
+    ]
+    .into_iter()
+    .filter_map(|(used, way)| used.then_some(way))
+    .collect();
     let description = doc(&format!(
-        "The documented errors of the `{field}` error body (section \"{}\"), by code, \
-         then by message; any other is kept in `Other`.",
-        body.source.section
+        "The documented errors of the `{field}` error body (section \"{}\"), {}; any \
+         other is kept in `Other`.",
+        body.source.section,
+        ways.join(", then ")
     ));
     quote! {
         #description
@@ -95,6 +129,7 @@ fn error_kinds(body: &paysmith_spec::model::ErrorBody) -> TokenStream {
                     #(#by_code)*
                     _ => {}
                 }
+                #by_suffix
                 match message {
                     #(#by_message)*
                     other => Self::Other {
@@ -321,11 +356,19 @@ fn enumeration(ctx: &Context, def: &EnumDef) -> TokenStream {
             }
         }
         EnumRepr::String => {
-            let wires: Vec<&str> = def
+            // A string enum may have one JSON `false` value ("none yet").
+            let false_variant = def
                 .values
+                .iter()
+                .find(|v| v.value == serde_json::Value::Bool(false))
+                .map(|v| ident(&v.name));
+            let strings: Vec<_> = def.values.iter().filter(|v| v.value.is_string()).collect();
+            let wires: Vec<&str> = strings
                 .iter()
                 .map(|v| v.value.as_str().expect("validated string"))
                 .collect();
+            let string_variants: Vec<_> = strings.iter().map(|v| ident(&v.name)).collect();
+            let variants = &string_variants;
             let (unknown_variant, unknown_str, from_wire, deserialize, derive_copy) = if open {
                 (
                     quote! {
@@ -366,21 +409,44 @@ fn enumeration(ctx: &Context, def: &EnumDef) -> TokenStream {
                     quote!(Copy,),
                 )
             };
+            let all_variants: Vec<_> = def.values.iter().map(|v| ident(&v.name)).collect();
+            let (false_as_str, serialize, read_value) = match &false_variant {
+                Some(variant) => (
+                    quote!(Self::#variant => "false",),
+                    quote! {
+                        match self {
+                            Self::#variant => serializer.serialize_bool(false),
+                            other => serializer.serialize_str(other.as_str()),
+                        }
+                    },
+                    quote! {
+                        let Some(value) = ::paysmith_types::code::deserialize_string_or_false(deserializer)? else {
+                            return Ok(Self::#variant);
+                        };
+                    },
+                ),
+                None => (
+                    quote!(),
+                    quote!(serializer.serialize_str(self.as_str())),
+                    quote!(let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;),
+                ),
+            };
             quote! {
                 #description
                 #[derive(Clone, #derive_copy Debug, PartialEq, Eq, Hash)]
                 pub enum #name {
-                    #(#variant_docs #variants,)*
+                    #(#variant_docs #all_variants,)*
                     #unknown_variant
                 }
 
                 impl #name {
                     /// Every variant this version knows, in the document's order.
-                    pub const KNOWN: &'static [Self] = &[#(Self::#variants),*];
+                    pub const KNOWN: &'static [Self] = &[#(Self::#all_variants),*];
 
-                    /// The wire value.
+                    /// The wire value (`false` for the variant sent as the JSON boolean).
                     pub fn as_str(&self) -> &str {
                         match self {
+                            #false_as_str
                             #(Self::#variants => #wires,)*
                             #unknown_str
                         }
@@ -397,13 +463,13 @@ fn enumeration(ctx: &Context, def: &EnumDef) -> TokenStream {
 
                 impl ::serde::Serialize for #name {
                     fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                        serializer.serialize_str(self.as_str())
+                        #serialize
                     }
                 }
 
                 impl<'de> ::serde::Deserialize<'de> for #name {
                     fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                        let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
+                        #read_value
                         #deserialize
                     }
                 }

@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 
 pub mod generated;
 pub mod loopback;
+pub mod sample;
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -170,3 +171,105 @@ pub mod bitpro_mapi {
         client_on(Environment::Sandbox.base_url())
     }
 }
+
+/// Test identity for BitPay: the key of the scheme's derived vectors, and a token per
+/// facade (made up: the document prints only one example token).
+pub mod bitpay {
+    use paysmith_bitpay_client::{
+        Environment, MerchantClient, PayoutClient, PosClient, PublicClient, Transport,
+    };
+    use paysmith_types::Secret;
+    use paysmith_types::sign::bitpay_ecdsa::BitpayKey;
+
+    use crate::generated::bitpay::Clients;
+
+    pub const KEY_HEX: &str = "c6b7f6bfe5bb19b1e390e55ed4ba5df8af6068d0eb89379a33f9c19aacf6c08c";
+    pub const POS_TOKEN: &str = "4h2h7kee5eh2hh4kaa8n0h8b4gqb6nh8ca5s8c6cn9n";
+    pub const MERCHANT_TOKEN: &str = "G7XM9fcM1gtCN7DUr8ZWtPGVFLTKiYWanHR4kvqsnjP3";
+    pub const PAYOUT_TOKEN: &str = "DsyNv4xXMXguMyQAfPtkznyZ7T5SxnAyaZEwc8nGJuL5";
+
+    pub fn key() -> BitpayKey {
+        BitpayKey::from_hex(KEY_HEX).expect("the vector key")
+    }
+
+    /// A client per facade on `base_url`; the pos client unsigned (a dashboard token).
+    pub fn clients_on(base_url: &str) -> Clients {
+        let transport = || Transport::new(base_url);
+        Clients {
+            public: PublicClient::with_transport(transport()),
+            pos: PosClient::with_transport(transport(), Secret::new(POS_TOKEN)),
+            merchant: MerchantClient::with_transport(
+                transport(),
+                key(),
+                Secret::new(MERCHANT_TOKEN),
+            ),
+            payout: PayoutClient::with_transport(transport(), key(), Secret::new(PAYOUT_TOKEN)),
+        }
+    }
+
+    /// The clients on the test server.
+    pub fn test_clients() -> Clients {
+        clients_on(Environment::Test.base_url())
+    }
+}
+
+/// A call that a facade does not grant does not compile: a pos client has no
+/// `list_invoices` ...
+///
+/// ```compile_fail
+/// fn call(client: &paysmith_bitpay_client::PosClient, query: &paysmith_bitpay_client::models::InvoicesQuery) {
+///     let _ = client.list_invoices(query);
+/// }
+/// ```
+///
+/// ... while the merchant client, the same code otherwise, has:
+///
+/// ```
+/// fn call(client: &paysmith_bitpay_client::MerchantClient, query: &paysmith_bitpay_client::models::InvoicesQuery) {
+///     let _ = client.list_invoices(query);
+/// }
+/// ```
+///
+/// A merchant token does not pay out; a payout client does:
+///
+/// ```compile_fail
+/// fn call(client: &paysmith_bitpay_client::MerchantClient, request: &paysmith_bitpay_client::models::CreatePayoutRequest) {
+///     let _ = client.create_payout(request);
+/// }
+/// ```
+///
+/// ```
+/// fn call(client: &paysmith_bitpay_client::PayoutClient, request: &paysmith_bitpay_client::models::CreatePayoutRequest) {
+///     let _ = client.create_payout(request);
+/// }
+/// ```
+///
+/// Public calls carry no token and cannot read an invoice; a pos client can:
+///
+/// ```compile_fail
+/// fn call(client: &paysmith_bitpay_client::PublicClient) {
+///     let _ = client.get_invoice("G3viJEJgE8Jk2oekSdgT2A");
+/// }
+/// ```
+///
+/// ```
+/// fn call(client: &paysmith_bitpay_client::PosClient) {
+///     let _ = client.get_invoice("G3viJEJgE8Jk2oekSdgT2A");
+/// }
+/// ```
+///
+/// A pos token cannot refund; a merchant token can:
+///
+/// ```compile_fail
+/// fn call(client: &paysmith_bitpay_client::PosClient, request: &paysmith_bitpay_client::models::CreateRefundRequest) {
+///     let _ = client.create_refund(request);
+/// }
+/// ```
+///
+/// ```
+/// fn call(client: &paysmith_bitpay_client::MerchantClient, request: &paysmith_bitpay_client::models::CreateRefundRequest) {
+///     let _ = client.create_refund(request);
+/// }
+/// ```
+#[cfg(doctest)]
+pub struct FacadesAreTypes;

@@ -2903,14 +2903,11 @@ pub mod strategies {
                 ::proptest::option::of(any::<i64>().boxed()).boxed(),
             ),
             (
-                ::proptest::option::of(
-                    prop_oneof![
-                        Just(::serde_json::Value::Null),
-                        any::<bool>().prop_map(::serde_json::Value::Bool),
-                        "\\PC{0,8}".prop_map(::serde_json::Value::String),
-                    ]
-                    .boxed(),
-                )
+                prop_oneof![
+                    Just(::serde_json::Value::Null),
+                    any::<bool>().prop_map(::serde_json::Value::Bool),
+                    "\\PC{0,8}".prop_map(::serde_json::Value::String),
+                ]
                 .boxed(),
                 ::proptest::option::of(any::<bool>().boxed()).boxed(),
                 ::proptest::option::of("\\PC{0,16}".boxed()).boxed(),
@@ -3010,14 +3007,11 @@ pub mod strategies {
                 )
                 .boxed(),
                 ::proptest::option::of(invoice_universal_codes()).boxed(),
-                ::proptest::option::of(
-                    prop_oneof![
-                        Just(::serde_json::Value::Null),
-                        any::<bool>().prop_map(::serde_json::Value::Bool),
-                        "\\PC{0,8}".prop_map(::serde_json::Value::String),
-                    ]
-                    .boxed(),
-                )
+                prop_oneof![
+                    Just(::serde_json::Value::Null),
+                    any::<bool>().prop_map(::serde_json::Value::Bool),
+                    "\\PC{0,8}".prop_map(::serde_json::Value::String),
+                ]
                 .boxed(),
                 ::proptest::option::of(any::<bool>().boxed()).boxed(),
             ),
@@ -4602,14 +4596,11 @@ pub mod strategies {
     pub fn wallet_currency_qr() -> BoxedStrategy<WalletCurrencyQr> {
         ((
             "\\PC{0,16}".boxed(),
-            ::proptest::option::of(
-                prop_oneof![
-                    Just(::serde_json::Value::Null),
-                    any::<bool>().prop_map(::serde_json::Value::Bool),
-                    "\\PC{0,8}".prop_map(::serde_json::Value::String),
-                ]
-                .boxed(),
-            )
+            prop_oneof![
+                Just(::serde_json::Value::Null),
+                any::<bool>().prop_map(::serde_json::Value::Bool),
+                "\\PC{0,8}".prop_map(::serde_json::Value::String),
+            ]
             .boxed(),
         ),)
             .prop_map(|((kind, collapsed),)| WalletCurrencyQr { kind, collapsed })
@@ -4795,14 +4786,11 @@ pub mod strategies {
         ((
             ::proptest::option::of("\\PC{0,16}".boxed()).boxed(),
             ::proptest::option::of("\\PC{0,16}".boxed()).boxed(),
-            ::proptest::option::of(
-                prop_oneof![
-                    Just(::serde_json::Value::Null),
-                    any::<bool>().prop_map(::serde_json::Value::Bool),
-                    "\\PC{0,8}".prop_map(::serde_json::Value::String),
-                ]
-                .boxed(),
-            )
+            prop_oneof![
+                Just(::serde_json::Value::Null),
+                any::<bool>().prop_map(::serde_json::Value::Bool),
+                "\\PC{0,8}".prop_map(::serde_json::Value::String),
+            ]
             .boxed(),
             ::proptest::option::of("\\PC{0,16}".boxed()).boxed(),
             ::proptest::option::of("\\PC{0,16}".boxed()).boxed(),

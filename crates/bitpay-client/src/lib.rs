@@ -743,7 +743,7 @@ impl PosClient {
         ))
     }
 
-    /// Confirms a `invoice_ipn` notification, which the provider does not sign: reads it with `get_invoice`, then compares it with the notification's copy (``). Act on the notification only when [`Confirmation::is_confirmed`].
+    /// Confirms an unsigned `invoice_ipn` notification (the provider does not sign it): reads it with `get_invoice`, then compares it with the notification's copy (the whole notification). Act on the notification only when [`Confirmation::is_confirmed`].
     pub async fn confirm_invoice_ipn(
         &self,
         notification: &InvoiceIpn,
@@ -755,7 +755,7 @@ impl PosClient {
         ::paysmith_runtime::confirm::compare("confirm_invoice_ipn", resource, &payload, "")
     }
 
-    /// Confirms a `invoice_webhook` notification, which the provider does not sign: reads it with `get_invoice`, then compares it with the notification's copy (`/data`). Act on the notification only when [`Confirmation::is_confirmed`].
+    /// Confirms an unsigned `invoice_webhook` notification (the provider does not sign it): reads it with `get_invoice`, then compares it with the notification's copy (`/data`). Act on the notification only when [`Confirmation::is_confirmed`].
     pub async fn confirm_invoice_webhook(
         &self,
         notification: &InvoiceWebhook,
@@ -1979,7 +1979,7 @@ impl MerchantClient {
         ))
     }
 
-    /// Confirms a `invoice_ipn` notification, which the provider does not sign: reads it with `get_invoice`, then compares it with the notification's copy (``). Act on the notification only when [`Confirmation::is_confirmed`].
+    /// Confirms an unsigned `invoice_ipn` notification (the provider does not sign it): reads it with `get_invoice`, then compares it with the notification's copy (the whole notification). Act on the notification only when [`Confirmation::is_confirmed`].
     pub async fn confirm_invoice_ipn(
         &self,
         notification: &InvoiceIpn,
@@ -1991,7 +1991,7 @@ impl MerchantClient {
         ::paysmith_runtime::confirm::compare("confirm_invoice_ipn", resource, &payload, "")
     }
 
-    /// Confirms a `invoice_webhook` notification, which the provider does not sign: reads it with `get_invoice`, then compares it with the notification's copy (`/data`). Act on the notification only when [`Confirmation::is_confirmed`].
+    /// Confirms an unsigned `invoice_webhook` notification (the provider does not sign it): reads it with `get_invoice`, then compares it with the notification's copy (`/data`). Act on the notification only when [`Confirmation::is_confirmed`].
     pub async fn confirm_invoice_webhook(
         &self,
         notification: &InvoiceWebhook,
@@ -2004,7 +2004,7 @@ impl MerchantClient {
         ::paysmith_runtime::confirm::compare("confirm_invoice_webhook", resource, &payload, "/data")
     }
 
-    /// Confirms a `refund_webhook` notification, which the provider does not sign: reads it with `get_refund`, then compares it with the notification's copy (`/data`). Act on the notification only when [`Confirmation::is_confirmed`].
+    /// Confirms an unsigned `refund_webhook` notification (the provider does not sign it): reads it with `get_refund`, then compares it with the notification's copy (`/data`). Act on the notification only when [`Confirmation::is_confirmed`].
     pub async fn confirm_refund_webhook(
         &self,
         notification: &RefundWebhook,
@@ -2568,7 +2568,7 @@ impl PayoutClient {
         ))
     }
 
-    /// Confirms a `recipient_webhook` notification, which the provider does not sign: reads it with `get_recipient`, then compares it with the notification's copy (`/data`). Act on the notification only when [`Confirmation::is_confirmed`].
+    /// Confirms an unsigned `recipient_webhook` notification (the provider does not sign it): reads it with `get_recipient`, then compares it with the notification's copy (`/data`). Act on the notification only when [`Confirmation::is_confirmed`].
     pub async fn confirm_recipient_webhook(
         &self,
         notification: &RecipientWebhook,
@@ -2589,7 +2589,7 @@ impl PayoutClient {
         )
     }
 
-    /// Confirms a `payout_webhook` notification, which the provider does not sign: reads it with `get_payout`, then compares it with the notification's copy (`/data`). Act on the notification only when [`Confirmation::is_confirmed`].
+    /// Confirms an unsigned `payout_webhook` notification (the provider does not sign it): reads it with `get_payout`, then compares it with the notification's copy (`/data`). Act on the notification only when [`Confirmation::is_confirmed`].
     pub async fn confirm_payout_webhook(
         &self,
         notification: &PayoutWebhook,

@@ -1648,9 +1648,9 @@ pub struct Invoice {
     #[serde(
         rename = "refundAddresses",
         default,
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "::serde_json::Value::is_null"
     )]
-    pub refund_addresses: Option<::serde_json::Value>,
+    pub refund_addresses: ::serde_json::Value,
     /// Whether a refund address was asked of the buyer
     ///
     /// Inferred: In the response examples.
@@ -1841,9 +1841,9 @@ pub struct Invoice {
     #[serde(
         rename = "refundInfo",
         default,
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "::serde_json::Value::is_null"
     )]
-    pub refund_info: Option<::serde_json::Value>,
+    pub refund_info: ::serde_json::Value,
     /// Whether the invoice was cancelled explicitly (rather than expiring or being declined)
     ///
     /// Inferred: Described as the cancel response's field (typed `string` there, boolean in the SDK: erratum is-cancelled-type).
@@ -3676,8 +3676,8 @@ pub struct WalletCurrencyQr {
     #[serde(rename = "type")]
     pub kind: String,
     /// Whether the QR code is collapsed (a boolean in the example, a string in the SDK: erratum wallet-qr-collapsed)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub collapsed: Option<::serde_json::Value>,
+    #[serde(default, skip_serializing_if = "::serde_json::Value::is_null")]
+    pub collapsed: ::serde_json::Value,
 }
 
 /// The standard invoice notification (the default format).
@@ -3920,8 +3920,8 @@ pub struct ErrorResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// null
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<::serde_json::Value>,
+    #[serde(default, skip_serializing_if = "::serde_json::Value::is_null")]
+    pub data: ::serde_json::Value,
     /// The error message
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

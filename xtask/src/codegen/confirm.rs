@@ -70,10 +70,15 @@ pub fn method(ctx: &Context, callback: &Callback, confirm: &Confirm) -> TokenStr
             )
         }
     };
+    let copy = if payload_resource.is_empty() {
+        "the whole notification".to_owned()
+    } else {
+        format!("`{payload_resource}`")
+    };
     let text = doc(&format!(
-        "Confirms a `{}` notification, which the provider does not sign: {how}, then \
-         compares it with the notification's copy (`{payload_resource}`). Act on the \
-         notification only when [`Confirmation::is_confirmed`].",
+        "Confirms an unsigned `{}` notification (the provider does not sign it): {how}, \
+         then compares it with the notification's copy ({copy}). Act on the notification \
+         only when [`Confirmation::is_confirmed`].",
         callback.id
     ));
     quote! {

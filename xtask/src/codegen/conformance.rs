@@ -310,7 +310,7 @@ fn model_strategy(def: &ModelDef) -> TokenStream {
         .map(|field| {
             let ty = TypeRef::parse(&field.ty).expect("validated type");
             let strategy = type_strategy(&ty);
-            if field.required {
+            if field.required || ty == TypeRef::Json {
                 strategy
             } else {
                 quote!(::proptest::option::of(#strategy).boxed())

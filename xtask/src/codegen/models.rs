@@ -520,7 +520,12 @@ fn model(ctx: &Context, def: &ModelDef) -> TokenStream {
             };
             attrs.push(quote!(with = #with));
         }
-        if !field.required {
+        if !field.required && parsed == TypeRef::Json {
+            attrs.push(quote!(
+                default,
+                skip_serializing_if = "::serde_json::Value::is_null"
+            ));
+        } else if !field.required {
             attrs.push(quote!(default, skip_serializing_if = "Option::is_none"));
         }
         let serde_attr = (!attrs.is_empty()).then(|| quote!(#[serde(#(#attrs),*)]));

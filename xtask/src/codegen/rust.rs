@@ -86,7 +86,9 @@ impl<'a> Context<'a> {
     pub fn field_type(&self, field: &Field) -> TokenStream {
         let ty = TypeRef::parse(&field.ty).expect("validated spec: type parses");
         let inner = type_tokens(&ty);
-        if field.required {
+        // An optional `json` field is `Value::Null` when absent: `Option<Value>` could
+        // not tell `null` from absence and would not round-trip.
+        if field.required || ty == TypeRef::Json {
             inner
         } else {
             quote!(Option<#inner>)

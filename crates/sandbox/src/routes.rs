@@ -98,9 +98,7 @@ pub(crate) fn api_router(
         });
         let handler = {
             let (plan, provider, shared) = (plan.clone(), provider.clone(), shared.clone());
-            move |request: Request| {
-                pipeline::handle(plan, endpoint_plan, provider, shared, request)
-            }
+            move |request: Request| pipeline::handle(plan, endpoint_plan, provider, shared, request)
         };
         let router = methods.remove(&endpoint.path).unwrap_or_default();
         methods.insert(

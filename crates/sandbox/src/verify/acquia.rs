@@ -46,7 +46,11 @@ impl AcquiaVerifier {
             realm: binding.realm.to_string(),
             id: credential(&binding.id_credential)?,
             key,
-            signed_headers: binding.signed_headers.iter().map(|h| h.to_string()).collect(),
+            signed_headers: binding
+                .signed_headers
+                .iter()
+                .map(|h| h.to_string())
+                .collect(),
         })
     }
 
@@ -92,7 +96,10 @@ impl AcquiaVerifier {
         if !replay.first_use(api, &verified.nonce, now, until) {
             return Err(Refusal::new(
                 Stage::Replay,
-                format!("nonce `{}` was already used inside the window", verified.nonce),
+                format!(
+                    "nonce `{}` was already used inside the window",
+                    verified.nonce
+                ),
             ));
         }
         Ok(Verified {

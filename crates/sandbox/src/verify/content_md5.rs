@@ -56,9 +56,8 @@ impl ContentMd5Verifier {
 fn refusal(error: ContentMd5VerifyError) -> Refusal {
     let stage = match &error {
         ContentMd5VerifyError::ContentMd5 { .. } => Stage::ContentDigest,
-        ContentMd5VerifyError::DateFormat(_) | ContentMd5VerifyError::AuthorizationFormat { .. } => {
-            Stage::Headers
-        }
+        ContentMd5VerifyError::DateFormat(_)
+        | ContentMd5VerifyError::AuthorizationFormat { .. } => Stage::Headers,
         ContentMd5VerifyError::Stale { .. } => Stage::Freshness,
         ContentMd5VerifyError::UnknownKey(_) => Stage::Credential,
         ContentMd5VerifyError::Signature { .. } => Stage::Signature,

@@ -6,9 +6,9 @@
 use std::time::{Duration, SystemTime};
 
 use paysmith_sign::Secret;
+use paysmith_sign::VerifyError;
 use paysmith_sign::binding::{HeaderParamsBinding, HeaderVerifyError, ParamValue};
 use paysmith_sign::sorted_params::SortedParamsConfig;
-use paysmith_sign::VerifyError;
 
 use super::{Received, Refusal, ReplayGuard, Verified};
 use crate::api_spec::ApiSpec;
@@ -78,9 +78,9 @@ impl HeaderParamsVerifier {
         let mut nonce = None;
         let mut timestamp = None;
         for (name, expected) in &self.params {
-            let value = request
-                .header(name)
-                .ok_or_else(|| Refusal::new(Stage::Headers, format!("header `{name}` is missing")))?;
+            let value = request.header(name).ok_or_else(|| {
+                Refusal::new(Stage::Headers, format!("header `{name}` is missing"))
+            })?;
             match expected {
                 Expected::Credential(known) if value != known => {
                     return Err(Refusal::new(
@@ -152,10 +152,19 @@ fn setting_values(api: &ApiSpec, name: &str) -> Result<Vec<String>, SandboxError
         .settings
         .iter()
         .find(|s| s.name == name)
-        .ok_or_else(|| api.problem(format!("the binding names setting `{name}`, which the API lacks")))?;
+        .ok_or_else(|| {
+            api.problem(format!(
+                "the binding names setting `{name}`, which the API lacks"
+            ))
+        })?;
     let values = api
         .enum_def(&setting.ty)
-        .ok_or_else(|| api.problem(format!("setting `{name}` has type `{}`, not an enum", setting.ty)))?
+        .ok_or_else(|| {
+            api.problem(format!(
+                "setting `{name}` has type `{}`, not an enum",
+                setting.ty
+            ))
+        })?
         .values
         .iter()
         .filter_map(|v| paysmith_sign::stringify_json_scalar(&v.value))

@@ -108,16 +108,17 @@ impl Verifier {
             ))
         };
         match (&scheme.signing, &scheme.http) {
-            (SchemeFamily::SortedParamsDigest(config), Some(HttpBinding::HeaderParams(binding))) => {
-                header_params::HeaderParamsVerifier::build(
-                    api,
-                    config,
-                    binding,
-                    &credential,
-                    default_window,
-                )
-                .map(Verifier::HeaderParams)
-            }
+            (
+                SchemeFamily::SortedParamsDigest(config),
+                Some(HttpBinding::HeaderParams(binding)),
+            ) => header_params::HeaderParamsVerifier::build(
+                api,
+                config,
+                binding,
+                &credential,
+                default_window,
+            )
+            .map(Verifier::HeaderParams),
             (
                 SchemeFamily::ContentMd5Hmac(config),
                 Some(HttpBinding::ContentMd5Authorization(binding)),
@@ -126,10 +127,11 @@ impl Verifier {
                 api_key: credential(&binding.api_key_credential)?,
                 secret: credential(&binding.secret_credential)?.into(),
             })),
-            (SchemeFamily::AcquiaHttpHmac(config), Some(HttpBinding::AcquiaAuthorization(binding))) => {
-                acquia::AcquiaVerifier::build(api, config, binding, &credential)
-                    .map(Verifier::Acquia)
-            }
+            (
+                SchemeFamily::AcquiaHttpHmac(config),
+                Some(HttpBinding::AcquiaAuthorization(binding)),
+            ) => acquia::AcquiaVerifier::build(api, config, binding, &credential)
+                .map(Verifier::Acquia),
             _ => Err(mismatch()),
         }
     }
@@ -156,5 +158,6 @@ fn binding_name(binding: &HttpBinding) -> &'static str {
         HttpBinding::HeaderParams(_) => "header_params",
         HttpBinding::ContentMd5Authorization(_) => "content_md5_authorization",
         HttpBinding::AcquiaAuthorization(_) => "acquia_authorization",
+        HttpBinding::IdentityHeaders(_) => "identity_headers",
     }
 }

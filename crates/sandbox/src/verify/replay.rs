@@ -38,7 +38,10 @@ mod tests {
         let until = t0 + Duration::from_secs(300);
         assert!(guard.first_use("api", "n1", t0, until));
         assert!(!guard.first_use("api", "n1", t0 + Duration::from_secs(299), until));
-        assert!(guard.first_use("other", "n1", t0, until), "scopes are separate");
+        assert!(
+            guard.first_use("other", "n1", t0, until),
+            "scopes are separate"
+        );
         assert!(guard.first_use("api", "n1", t0 + Duration::from_secs(301), until));
     }
 }

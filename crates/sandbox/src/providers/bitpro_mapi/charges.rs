@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::models::{
-    Charge, ChargeAddress, ChargeEvent, ChargeEventType, ChargePayment, ChargeWebhook,
-    PaymentState,
+    Charge, ChargeAddress, ChargeEvent, ChargeEventType, ChargePayment, ChargeWebhook, PaymentState,
 };
 use crate::bitcoin::{new_testnet_address, new_txid};
 use crate::clock::{iso8601_millis, iso8601_seconds};
@@ -132,7 +131,9 @@ impl Charges {
         now: SystemTime,
     ) -> Result<ChargeEvent, ControlError> {
         if let ChargeEventType::Unknown(kind) = &kind {
-            return Err(ControlError::Invalid(format!("`{kind}` is not a charge event")));
+            return Err(ControlError::Invalid(format!(
+                "`{kind}` is not a charge event"
+            )));
         }
         let charge = usize::try_from(id)
             .ok()

@@ -169,7 +169,9 @@ impl BitproMapi {
     /// Adds a dashboard webhook.
     pub fn add_webhook(&self, webhook: Webhook) -> Result<(), ControlError> {
         if let ChargeEventType::Unknown(kind) = &webhook.event {
-            return Err(ControlError::Invalid(format!("`{kind}` is not a charge event")));
+            return Err(ControlError::Invalid(format!(
+                "`{kind}` is not a charge event"
+            )));
         }
         self.state().webhooks.push(webhook);
         Ok(())
@@ -225,10 +227,6 @@ impl BitproMapi {
 }
 
 impl Provider for BitproMapi {
-    fn info(&self) -> &'static ProviderInfo {
-        &INFO
-    }
-
     fn credentials(&self) -> &dyn CredentialSource {
         &self.0.config
     }

@@ -38,6 +38,7 @@ pub(crate) struct EndpointPlan {
     pub fields: FieldTypes,
     pub auth: Option<Arc<Verifier>>,
     pub body_signature: Option<BodySignatureVerifier>,
+    pub money_moving: bool,
 }
 
 /// The router of `api`, served by `provider`.
@@ -95,6 +96,7 @@ pub(crate) fn api_router(
             fields: FieldTypes::of_model(api, endpoint.request.as_deref()),
             auth,
             body_signature,
+            money_moving: endpoint.money_moving,
         });
         let handler = {
             let (plan, provider, shared) = (plan.clone(), provider.clone(), shared.clone());
@@ -106,7 +108,7 @@ pub(crate) fn api_router(
             router.on(method_filter(endpoint.method), handler),
         );
     }
-    let mut router = Router::new();
+    let mut router = provider.pages();
     for (path, method_router) in methods {
         router = router.route(&path, method_router);
     }

@@ -145,6 +145,12 @@ pub(crate) trait Provider: Send + Sync + 'static {
     /// Its test-control routes, mounted under `/_sandbox` + its base path.
     fn controls(&self) -> Router;
 
+    /// Pages the provider hosts next to its API, under its base path (a checkout
+    /// page a payment link opens); none by default.
+    fn pages(&self) -> Router {
+        Router::new()
+    }
+
     fn as_any(&self) -> &dyn Any;
 }
 

@@ -10,7 +10,7 @@ use paysmith_sign::VerifyError;
 use paysmith_sign::binding::{HeaderParamsBinding, HeaderVerifyError, ParamValue};
 use paysmith_sign::sorted_params::SortedParamsConfig;
 
-use super::{Received, Refusal, ReplayGuard, Verified};
+use super::{Check, Received, Refusal, Verified};
 use crate::api_spec::ApiSpec;
 use crate::clock::unix_millis;
 use crate::error::SandboxError;
@@ -68,13 +68,8 @@ impl HeaderParamsVerifier {
         })
     }
 
-    pub fn verify(
-        &self,
-        api: &str,
-        request: &Received<'_>,
-        now: SystemTime,
-        replay: &ReplayGuard,
-    ) -> Result<Verified, Refusal> {
+    pub fn verify(&self, request: &Received<'_>, check: Check<'_>) -> Result<Verified, Refusal> {
+        let now = check.now;
         let mut nonce = None;
         let mut timestamp = None;
         for (name, expected) in &self.params {
@@ -134,7 +129,7 @@ impl HeaderParamsVerifier {
                 .map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms))
                 .unwrap_or(now);
             let until = signed_at.max(now) + self.window;
-            if !replay.first_use(api, nonce, now, until) {
+            if !check.replay.first_use(check.api, nonce, now, until) {
                 return Err(Refusal::new(
                     Stage::Replay,
                     format!("nonce `{nonce}` was already used inside the window"),

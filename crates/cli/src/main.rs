@@ -63,6 +63,8 @@ enum Command {
     },
     /// List the schemes and callbacks this spec knows.
     Schemes,
+    /// Serve the providers' APIs locally, verifying every signature (until Ctrl-C).
+    Sandbox(paysmith_cli::sandbox::SandboxArgs),
 }
 
 #[derive(Subcommand)]
@@ -131,6 +133,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Vectors {
             command: VectorsCommand::Check { files, json, junit },
         } => check_vectors(&spec, &files, json.as_deref(), junit.as_deref()),
+        Command::Sandbox(args) => paysmith_cli::sandbox::run(&spec, args)
+            .map(|()| 0)
+            .map_err(bad_input),
         Command::Schemes => {
             for scheme in &spec.schemes {
                 println!(

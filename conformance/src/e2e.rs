@@ -33,11 +33,7 @@ pub fn config(providers: &[&str]) -> SandboxConfig {
 
 /// Starts a sandbox serving `providers` on a random loopback port.
 pub async fn start(providers: &[&str]) -> Sandbox {
-    start_with(config(providers)).await
-}
-
-pub async fn start_with(config: SandboxConfig) -> Sandbox {
-    Sandbox::start(spec(), config)
+    Sandbox::start(spec(), config(providers))
         .await
         .expect("the sandbox starts")
 }

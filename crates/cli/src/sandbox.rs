@@ -30,6 +30,15 @@ pub struct SandboxArgs {
     pub quiet: bool,
 }
 
+/// Starts a sandbox in-process with the spec built into this crate, for a consuming
+/// project's tests (`SandboxConfig::default()` listens on a free loopback port).
+pub async fn start(config: SandboxConfig) -> Result<Sandbox, String> {
+    let spec = crate::embedded_spec().map_err(|diagnostics| diagnostics.to_string())?;
+    Sandbox::start(&spec, config)
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// Serves until Ctrl-C or SIGTERM. Errors are messages for the user.
 pub fn run(spec: &Spec, args: SandboxArgs) -> Result<(), String> {
     let level = if args.quiet {

@@ -3,8 +3,14 @@
 //!
 //! Routing, decoding and signature checks are derived from the spec before a request
 //! reaches a provider. Adding a provider is adding a module here with a
-//! [`ProviderInfo`], listing it in [`PROVIDERS`] and giving [`crate::SandboxConfig`] a
-//! field for its account.
+//! [`ProviderInfo`] (name, API id, base path, builder), listing it in [`PROVIDERS`],
+//! giving [`crate::SandboxConfig`] a field for its account and [`crate::Sandbox`] an
+//! accessor for its handle. The module implements `Provider`: the endpoints it
+//! handles (the spec's others answer 501), their behaviour, its controls, and the
+//! outbound notifications it queues on the shared outbox with a
+//! `CallbackPlan` built from the spec's callback. A new HTTP binding
+//! is one more verifier in `crate::verify`; the answer shape (envelope, data envelope,
+//! error body with code) already comes from the spec.
 
 pub mod bitpro;
 pub mod bitpro_mapi;

@@ -1,4 +1,4 @@
-//! End-to-end helpers: a sandbox on a manual clock, the generated clients pointed at it
+//! What the end-to-end tests share: a sandbox on a manual clock, the generated clients pointed at it
 //! and signing with its clock, and a receiver for outbound notifications.
 
 use std::sync::mpsc::Receiver;

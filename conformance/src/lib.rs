@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub mod e2e;
 pub mod generated;
 pub mod loopback;
 pub mod sample;

@@ -3,6 +3,7 @@
 mod embedded_spec;
 pub mod explain;
 pub mod junit;
+pub mod sandbox;
 pub mod vectors;
 
 /// The spec this binary was built with.

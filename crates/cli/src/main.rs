@@ -70,6 +70,8 @@ enum Command {
         #[command(subcommand)]
         command: bitpay::Command,
     },
+    /// Serve the providers' APIs locally, verifying every signature (until Ctrl-C).
+    Sandbox(paysmith_cli::sandbox::SandboxArgs),
 }
 
 #[derive(Subcommand)]
@@ -139,6 +141,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             command: VectorsCommand::Check { files, json, junit },
         } => check_vectors(&spec, &files, json.as_deref(), junit.as_deref()),
         Command::Bitpay { command } => bitpay::run(command),
+        Command::Sandbox(args) => paysmith_cli::sandbox::run(&spec, args)
+            .map(|()| 0)
+            .map_err(bad_input),
         Command::Schemes => {
             for scheme in &spec.schemes {
                 println!(

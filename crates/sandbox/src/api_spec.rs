@@ -52,7 +52,9 @@ impl ApiSpec {
     }
 
     pub fn scheme(&self, id: &str) -> Result<&SchemeFile, SandboxError> {
-        self.schemes.get(id).ok_or_else(|| self.problem(format!("scheme `{id}` is not loaded")))
+        self.schemes
+            .get(id)
+            .ok_or_else(|| self.problem(format!("scheme `{id}` is not loaded")))
     }
 
     pub fn model(&self, name: &str) -> Option<&ModelDef> {

@@ -44,7 +44,9 @@ mod tests {
     fn the_documents_addresses_and_fresh_ones_are_valid() {
         assert!(is_testnet_address("2MzCEdXEzBaxCJQAq8igw4pUP1NSGAgzsUr"));
         assert!(is_testnet_address("2NCJCpBM7ET6oExzzKfWBnFPq8h2Ni2k7Hk"));
-        assert!(is_testnet_address("tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"));
+        assert!(is_testnet_address(
+            "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"
+        ));
         let fresh = new_testnet_address();
         assert!(fresh.starts_with('2'), "{fresh}");
         assert!(is_testnet_address(&fresh), "{fresh}");
@@ -54,7 +56,9 @@ mod tests {
     fn mainnet_typos_and_junk_are_not() {
         // MainNet P2PKH (the genesis address) and bech32.
         assert!(!is_testnet_address("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"));
-        assert!(!is_testnet_address("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"));
+        assert!(!is_testnet_address(
+            "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+        ));
         // One character changed breaks the checksum.
         assert!(!is_testnet_address("2MzCEdXEzBaxCJQAq8igw4pUP1NSGAgzsUs"));
         assert!(!is_testnet_address("not an address"));

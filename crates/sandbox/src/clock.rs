@@ -19,6 +19,18 @@ pub enum ClockMode {
     Manual { start: Option<SystemTime> },
 }
 
+impl ClockMode {
+    /// A manual clock starting at the real time.
+    pub fn manual() -> Self {
+        ClockMode::Manual { start: None }
+    }
+
+    /// A manual clock starting at `start`.
+    pub fn manual_at(start: SystemTime) -> Self {
+        ClockMode::Manual { start: Some(start) }
+    }
+}
+
 #[derive(Debug)]
 enum Inner {
     System { offset: Mutex<Duration> },

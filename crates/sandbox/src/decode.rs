@@ -104,7 +104,9 @@ pub(crate) fn decode(
             serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))
         }
         RequestSource::FormBody => form(fields, body).map_err(|e| format!("the form body {e}")),
-        RequestSource::Query => form(fields, query.as_bytes()).map_err(|e| format!("the query {e}")),
+        RequestSource::Query => {
+            form(fields, query.as_bytes()).map_err(|e| format!("the query {e}"))
+        }
     }
 }
 

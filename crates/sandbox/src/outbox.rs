@@ -96,7 +96,9 @@ impl CallbackPlan {
         };
         let ack = match &callback.acknowledgement {
             Some(text) => Ack::Body(serde_json::from_str(text).map_err(|e| {
-                api.problem(format!("callback `{id}`: the acknowledgement is not JSON: {e}"))
+                api.problem(format!(
+                    "callback `{id}`: the acknowledgement is not JSON: {e}"
+                ))
             })?),
             None => Ack::AnySuccess,
         };
@@ -293,6 +295,15 @@ impl Outbox {
             status: DeliveryStatus::Pending,
         });
         id
+    }
+
+    /// When the earliest pending delivery is due.
+    pub fn next_due(&self) -> Option<SystemTime> {
+        self.entries()
+            .iter()
+            .filter(|e| e.status == DeliveryStatus::Pending)
+            .filter_map(|e| e.next_due)
+            .min()
     }
 
     pub fn notifications(&self) -> Vec<Notification> {
@@ -498,7 +509,11 @@ mod tests {
         assert_eq!(entry.next_due, Some(t0 + Duration::from_secs(300)));
         entry.deliveries.push(failed);
         entry.reschedule(t0 + Duration::from_secs(300));
-        assert_eq!(entry.status, DeliveryStatus::GaveUp, "50 000 s is past the window");
+        assert_eq!(
+            entry.status,
+            DeliveryStatus::GaveUp,
+            "50 000 s is past the window"
+        );
         assert_eq!(entry.next_due, None);
     }
 }

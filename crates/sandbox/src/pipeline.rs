@@ -18,7 +18,7 @@ use crate::providers::{ApiRequest, Provider};
 use crate::respond::{ProviderError, Rejection};
 use crate::routes::{ApiPlan, EndpointPlan};
 use crate::shared::Shared;
-use crate::verify::{Received, Refusal, ResponseSigner, Verified};
+use crate::verify::{Check, Received, Refusal, ResponseSigner, Verified};
 
 /// Requests larger than this are refused before anything else.
 const BODY_LIMIT: usize = 1 << 20;
@@ -81,7 +81,7 @@ pub(crate) async fn handle(
             signer,
         }) => {
             let (status, body) = api.shape.error(&error);
-            (json_response(status, &body, signer.as_ref()), outcome)
+            (json_response(status, &body, signer.as_deref()), outcome)
         }
     };
     shared.events.record(
@@ -113,7 +113,7 @@ struct Incoming<'a> {
 struct Failure {
     error: ProviderError,
     outcome: Outcome,
-    signer: Option<ResponseSigner>,
+    signer: Option<Box<ResponseSigner>>,
 }
 
 impl Failure {
@@ -181,7 +181,15 @@ fn answer(
     };
     let verified = match &endpoint.auth {
         Some(verifier) => verifier
-            .verify(&api.id, &received, shared.clock.now(), &shared.replay)
+            .verify(
+                &received,
+                Check {
+                    api: &api.id,
+                    now: shared.clock.now(),
+                    replay: &shared.replay,
+                    money_moving: endpoint.money_moving,
+                },
+            )
             .map_err(Failure::refused)?,
         None => Verified::default(),
     };
@@ -205,6 +213,9 @@ fn answer(
             Ok((status, body, verified.response_signer))
         }
         Err(error) => {
+            if let Some((scope, mark)) = &verified.spent_if_carried_out {
+                shared.replay.release(scope, mark);
+            }
             let outcome = match error.rejection {
                 Rejection::NotImplemented => Outcome::Unhandled,
                 _ => Outcome::Rejected {
@@ -214,7 +225,7 @@ fn answer(
             Err(Failure {
                 error,
                 outcome,
-                signer: verified.response_signer,
+                signer: verified.response_signer.map(Box::new),
             })
         }
     }

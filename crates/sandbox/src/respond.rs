@@ -41,6 +41,9 @@ impl Rejection {
 pub struct ProviderError {
     pub rejection: Rejection,
     pub message: String,
+    /// The provider's own error code (its JSON text), for APIs whose error body has a
+    /// code field.
+    pub code: Option<String>,
 }
 
 impl ProviderError {
@@ -48,7 +51,14 @@ impl ProviderError {
         ProviderError {
             rejection,
             message: message.into(),
+            code: None,
         }
+    }
+
+    /// The same refusal with the provider's code.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -69,35 +79,43 @@ impl ProviderError {
 /// same provider documents.
 pub const FALLBACK_ERROR_FIELD: &str = "errors";
 
-/// How an API answers.
+/// How an API answers, from its spec.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum ResponseShape {
+    /// `{code, message, data}` on HTTP 200, success or not (1BitPay).
     Envelope {
         code_field: String,
         message_field: String,
         data_field: String,
         success_code: i64,
     },
+    /// The model itself, or wrapped in `data_field` (`{"data": …}`); errors are an
+    /// object with the message in `error_field` (and the code in `code_field`) under
+    /// the HTTP status.
     Bare {
+        data_field: Option<String>,
         error_field: String,
+        code_field: Option<String>,
     },
 }
 
 impl ResponseShape {
     pub fn of(api: &ApiFile) -> Self {
-        match (&api.envelope, &api.error_body) {
-            (Some(envelope), _) => ResponseShape::Envelope {
+        if let Some(envelope) = &api.envelope {
+            return ResponseShape::Envelope {
                 code_field: envelope.code_field.clone(),
                 message_field: envelope.message_field.clone(),
                 data_field: envelope.data_field.clone(),
                 success_code: envelope.success_code,
-            },
-            (None, Some(body)) => ResponseShape::Bare {
-                error_field: body.field.clone(),
-            },
-            (None, None) => ResponseShape::Bare {
-                error_field: FALLBACK_ERROR_FIELD.to_owned(),
-            },
+            };
+        }
+        ResponseShape::Bare {
+            data_field: api.data_envelope.as_ref().map(|d| d.data_field.clone()),
+            error_field: api
+                .error_body
+                .as_ref()
+                .map_or_else(|| FALLBACK_ERROR_FIELD.to_owned(), |b| b.field.clone()),
+            code_field: api.error_body.as_ref().and_then(|b| b.code_field.clone()),
         }
     }
 
@@ -118,17 +136,21 @@ impl ResponseShape {
                 }
                 (StatusCode::OK, Value::Object(object))
             }
-            ResponseShape::Bare { .. } => (
-                StatusCode::OK,
-                data.unwrap_or_else(|| Value::Object(Map::new())),
-            ),
+            ResponseShape::Bare { data_field, .. } => {
+                let data = data.unwrap_or_else(|| Value::Object(Map::new()));
+                let body = match data_field {
+                    Some(field) => Value::Object(Map::from_iter([(field.clone(), data)])),
+                    None => data,
+                };
+                (StatusCode::OK, body)
+            }
         }
     }
 
     /// An error answer. Enveloped APIs answer HTTP 200 with the code in the envelope,
     /// as their documents describe (`code` is the status); bare APIs use the HTTP status.
     pub fn error(&self, error: &ProviderError) -> (StatusCode, Value) {
-        let code = error.rejection.status();
+        let status = error.rejection.status();
         match self {
             ResponseShape::Envelope {
                 code_field,
@@ -136,14 +158,23 @@ impl ResponseShape {
                 ..
             } => {
                 let mut object = Map::new();
-                object.insert(code_field.clone(), Value::from(code.as_u16()));
+                object.insert(code_field.clone(), Value::from(status.as_u16()));
                 object.insert(message_field.clone(), Value::from(error.message.clone()));
                 (StatusCode::OK, Value::Object(object))
             }
-            ResponseShape::Bare { error_field } => {
+            ResponseShape::Bare {
+                error_field,
+                code_field,
+                ..
+            } => {
                 let mut object = Map::new();
+                if let (Some(field), Some(code)) = (code_field, &error.code) {
+                    let code =
+                        serde_json::from_str(code).unwrap_or_else(|_| Value::String(code.clone()));
+                    object.insert(field.clone(), code);
+                }
                 object.insert(error_field.clone(), Value::from(error.message.clone()));
-                (code, Value::Object(object))
+                (status, Value::Object(object))
             }
         }
     }
@@ -179,10 +210,32 @@ mod tests {
         assert_eq!(body.to_string(), r#"{"code":404,"message":"Not found"}"#);
 
         let bare = ResponseShape::Bare {
+            data_field: None,
             error_field: "errors".into(),
+            code_field: None,
         };
         let (status, body) = bare.error(&error);
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(body.to_string(), r#"{"errors":"Not found"}"#);
+        let (status, body) = bare.success(Some(serde_json::json!([1])));
+        assert_eq!(
+            (status, body.to_string()),
+            (StatusCode::OK, "[1]".to_owned())
+        );
+    }
+
+    #[test]
+    fn data_envelopes_wrap_success_and_codes_travel_with_errors() {
+        let wrapped = ResponseShape::Bare {
+            data_field: Some("data".into()),
+            error_field: "error".into(),
+            code_field: Some("code".into()),
+        };
+        let (_, body) = wrapped.success(Some(serde_json::json!({"id": "x"})));
+        assert_eq!(body.to_string(), r#"{"data":{"id":"x"}}"#);
+        let error = ProviderError::new(Rejection::Unauthorized, "Invalid token").with_code("10");
+        let (status, body) = wrapped.error(&error);
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body.to_string(), r#"{"code":10,"error":"Invalid token"}"#);
     }
 }

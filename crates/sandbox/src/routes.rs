@@ -38,6 +38,7 @@ pub(crate) struct EndpointPlan {
     pub fields: FieldTypes,
     pub auth: Option<Arc<Verifier>>,
     pub body_signature: Option<BodySignatureVerifier>,
+    pub money_moving: bool,
 }
 
 /// The router of `api`, served by `provider`.
@@ -95,12 +96,11 @@ pub(crate) fn api_router(
             fields: FieldTypes::of_model(api, endpoint.request.as_deref()),
             auth,
             body_signature,
+            money_moving: endpoint.money_moving,
         });
         let handler = {
             let (plan, provider, shared) = (plan.clone(), provider.clone(), shared.clone());
-            move |request: Request| {
-                pipeline::handle(plan, endpoint_plan, provider, shared, request)
-            }
+            move |request: Request| pipeline::handle(plan, endpoint_plan, provider, shared, request)
         };
         let router = methods.remove(&endpoint.path).unwrap_or_default();
         methods.insert(
@@ -108,7 +108,7 @@ pub(crate) fn api_router(
             router.on(method_filter(endpoint.method), handler),
         );
     }
-    let mut router = Router::new();
+    let mut router = provider.pages();
     for (path, method_router) in methods {
         router = router.route(&path, method_router);
     }

@@ -3,8 +3,14 @@
 //!
 //! Routing, decoding and signature checks are derived from the spec before a request
 //! reaches a provider. Adding a provider is adding a module here with a
-//! [`ProviderInfo`], listing it in [`PROVIDERS`] and giving [`crate::SandboxConfig`] a
-//! field for its account.
+//! [`ProviderInfo`] (name, API id, base path, builder), listing it in [`PROVIDERS`],
+//! giving [`crate::SandboxConfig`] a field for its account and [`crate::Sandbox`] an
+//! accessor for its handle. The module implements `Provider`: the endpoints it
+//! handles (the spec's others answer 501), their behaviour, its controls, and the
+//! outbound notifications it queues on the shared outbox with a
+//! `CallbackPlan` built from the spec's callback. A new HTTP binding
+//! is one more verifier in `crate::verify`; the answer shape (envelope, data envelope,
+//! error body with code) already comes from the spec.
 
 pub mod bitpro;
 pub mod bitpro_mapi;
@@ -55,7 +61,11 @@ pub(crate) fn select(names: Option<&[String]>) -> Result<Vec<&'static ProviderIn
             .find(|p| p.name == name || p.api == name)
             .ok_or_else(|| SandboxError::UnknownProvider {
                 name: name.clone(),
-                known: PROVIDERS.iter().map(|p| p.name).collect::<Vec<_>>().join(", "),
+                known: PROVIDERS
+                    .iter()
+                    .map(|p| p.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })?;
         if !selected.iter().any(|s| std::ptr::eq(*s, info)) {
             selected.push(info);
@@ -87,9 +97,12 @@ pub(crate) struct ApiRequest<'a> {
 
 impl ApiRequest<'_> {
     pub fn path_param(&self, name: &str) -> Result<&str, ProviderError> {
-        self.path_params.get(name).map(String::as_str).ok_or_else(|| {
-            ProviderError::bad_request(format!("path parameter `{name}` is missing"))
-        })
+        self.path_params
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| {
+                ProviderError::bad_request(format!("path parameter `{name}` is missing"))
+            })
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -122,8 +135,6 @@ pub(crate) type Handled = Result<Option<Value>, ProviderError>;
 
 /// One provider's behaviour.
 pub(crate) trait Provider: Send + Sync + 'static {
-    fn info(&self) -> &'static ProviderInfo;
-
     /// The merchant account's credentials, by the names the spec gives them.
     fn credentials(&self) -> &dyn CredentialSource;
 
@@ -140,6 +151,12 @@ pub(crate) trait Provider: Send + Sync + 'static {
     /// Its test-control routes, mounted under `/_sandbox` + its base path.
     fn controls(&self) -> Router;
 
+    /// Pages the provider hosts next to its API, under its base path (a checkout
+    /// page a payment link opens); none by default.
+    fn pages(&self) -> Router {
+        Router::new()
+    }
+
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -149,6 +166,38 @@ pub(crate) fn unhandled(endpoint: &str) -> ProviderError {
         Rejection::NotImplemented,
         format!("the sandbox does not implement `{endpoint}`"),
     )
+}
+
+/// The messages an API documents for its errors (`error_body.kinds` in the spec), by
+/// kind name, so every refusal a provider makes is worded exactly as the document
+/// words it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DocumentedErrors(BTreeMap<String, String>);
+
+impl DocumentedErrors {
+    /// The API's documented messages; each of `used` must be among them, so a kind
+    /// renamed in the spec fails at start rather than at the first refusal.
+    pub fn from_spec(api: &ApiSpec, used: &[&str]) -> Result<Self, SandboxError> {
+        let messages: BTreeMap<String, String> = api
+            .api
+            .error_body
+            .iter()
+            .flat_map(|body| &body.kinds)
+            .filter_map(|kind| Some((kind.name.clone(), kind.message.clone()?)))
+            .collect();
+        if let Some(missing) = used.iter().find(|name| !messages.contains_key(**name)) {
+            return Err(api.problem(format!(
+                "the sandbox refuses with error kind `{missing}`, which the spec does not document"
+            )));
+        }
+        Ok(DocumentedErrors(messages))
+    }
+
+    /// The documented refusal `kind`, with `rejection`'s status.
+    pub fn error(&self, rejection: Rejection, kind: &str) -> ProviderError {
+        let message = self.0.get(kind).cloned().unwrap_or_else(|| kind.to_owned());
+        ProviderError::new(rejection, message)
+    }
 }
 
 /// Serialises a generated response model into the answer's data.

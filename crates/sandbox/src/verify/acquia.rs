@@ -12,7 +12,7 @@ use paysmith_sign::acquia_hmac::{
 };
 use paysmith_sign::binding::AcquiaBinding;
 
-use super::{Received, Refusal, ReplayGuard, Verified};
+use super::{Check, Received, Refusal, Verified};
 use crate::api_spec::ApiSpec;
 use crate::clock::unix_seconds;
 use crate::error::SandboxError;
@@ -46,17 +46,16 @@ impl AcquiaVerifier {
             realm: binding.realm.to_string(),
             id: credential(&binding.id_credential)?,
             key,
-            signed_headers: binding.signed_headers.iter().map(|h| h.to_string()).collect(),
+            signed_headers: binding
+                .signed_headers
+                .iter()
+                .map(|h| h.to_string())
+                .collect(),
         })
     }
 
-    pub fn verify(
-        &self,
-        api: &str,
-        request: &Received<'_>,
-        now: SystemTime,
-        replay: &ReplayGuard,
-    ) -> Result<Verified, Refusal> {
+    pub fn verify(&self, request: &Received<'_>, check: Check<'_>) -> Result<Verified, Refusal> {
+        let now = check.now;
         let received = ReceivedRequest {
             method: request.method,
             host: request.host,
@@ -89,10 +88,16 @@ impl AcquiaVerifier {
         }
         let signed_at = SystemTime::UNIX_EPOCH + Duration::from_secs(verified.timestamp);
         let until = signed_at.max(now) + Duration::from_secs(self.config.max_skew_seconds);
-        if !replay.first_use(api, &verified.nonce, now, until) {
+        if !check
+            .replay
+            .first_use(check.api, &verified.nonce, now, until)
+        {
             return Err(Refusal::new(
                 Stage::Replay,
-                format!("nonce `{}` was already used inside the window", verified.nonce),
+                format!(
+                    "nonce `{}` was already used inside the window",
+                    verified.nonce
+                ),
             ));
         }
         Ok(Verified {
@@ -101,6 +106,7 @@ impl AcquiaVerifier {
                 nonce: verified.nonce,
                 timestamp: verified.timestamp,
             }),
+            spent_if_carried_out: None,
         })
     }
 }

@@ -54,7 +54,12 @@ impl BodySignatureVerifier {
             .get(&self.field)
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| refuse(format!("field `{}` with the signature is missing", self.field)))?;
+            .ok_or_else(|| {
+                refuse(format!(
+                    "field `{}` with the signature is missing",
+                    self.field
+                ))
+            })?;
         let covers: Vec<&str> = self.covers.iter().map(String::as_str).collect();
         let plaintext = covered_json(body, &covers);
         self.config

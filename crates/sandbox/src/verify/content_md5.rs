@@ -2,17 +2,20 @@
 //! query of a GET, the body otherwise), the `Date` window of the scheme, the api key
 //! and the HMAC over `METHOD,content_md5,uri,date` with the path as received.
 //!
-//! The scheme has no nonce, so there is no replay check beyond the `Date` window: two
-//! identical reads in the same second are legitimately identical requests.
+//! The scheme has no nonce. The document promises authentication "without the
+//! possibility of replicated requests", so a money-moving request's signature is
+//! carried out once inside the `Date` window (a refused request does not spend it);
+//! reads are not limited, because two identical reads in the same second are
+//! legitimately identical requests.
 
-use std::time::SystemTime;
+use std::time::Duration;
 
 use paysmith_sign::Secret;
 use paysmith_sign::content_md5_hmac::{
     ContentMd5HmacConfig, ContentMd5VerifyError, ReceivedHeaders, SignedParts,
 };
 
-use super::{Received, Refusal, Verified};
+use super::{Check, Received, Refusal, Verified};
 use crate::events::Stage;
 
 #[derive(Debug)]
@@ -23,7 +26,8 @@ pub(crate) struct ContentMd5Verifier {
 }
 
 impl ContentMd5Verifier {
-    pub fn verify(&self, request: &Received<'_>, now: SystemTime) -> Result<Verified, Refusal> {
+    pub fn verify(&self, request: &Received<'_>, check: Check<'_>) -> Result<Verified, Refusal> {
+        let now = check.now;
         let header = |name: &'static str| {
             request
                 .header(name)
@@ -46,19 +50,35 @@ impl ContentMd5Verifier {
             content,
             api_key: &self.api_key,
         };
-        self.config
+        let trace = self
+            .config
             .verify(&parts, &received, &self.secret, now)
-            .map(|_| Verified::default())
-            .map_err(refusal)
+            .map_err(refusal)?;
+        let mut verified = Verified::default();
+        if check.money_moving {
+            // Valid while the Date is within the window of now: at most two windows.
+            let window = Duration::from_secs(self.config.max_skew_seconds);
+            let mark = format!("signature {}", trace.signature());
+            if !check
+                .replay
+                .first_use(check.api, &mark, now, now + 2 * window)
+            {
+                return Err(Refusal::new(
+                    Stage::Replay,
+                    "this signed request was already carried out; the scheme has no nonce, so a request that moves money is carried out once per signature (sign it again with a later Date)",
+                ));
+            }
+            verified.spent_if_carried_out = Some((check.api.to_owned(), mark));
+        }
+        Ok(verified)
     }
 }
 
 fn refusal(error: ContentMd5VerifyError) -> Refusal {
     let stage = match &error {
         ContentMd5VerifyError::ContentMd5 { .. } => Stage::ContentDigest,
-        ContentMd5VerifyError::DateFormat(_) | ContentMd5VerifyError::AuthorizationFormat { .. } => {
-            Stage::Headers
-        }
+        ContentMd5VerifyError::DateFormat(_)
+        | ContentMd5VerifyError::AuthorizationFormat { .. } => Stage::Headers,
         ContentMd5VerifyError::Stale { .. } => Stage::Freshness,
         ContentMd5VerifyError::UnknownKey(_) => Stage::Credential,
         ContentMd5VerifyError::Signature { .. } => Stage::Signature,

@@ -6,11 +6,11 @@
 use std::time::{Duration, SystemTime};
 
 use paysmith_sign::Secret;
+use paysmith_sign::VerifyError;
 use paysmith_sign::binding::{HeaderParamsBinding, HeaderVerifyError, ParamValue};
 use paysmith_sign::sorted_params::SortedParamsConfig;
-use paysmith_sign::VerifyError;
 
-use super::{Received, Refusal, ReplayGuard, Verified};
+use super::{Check, Received, Refusal, Verified};
 use crate::api_spec::ApiSpec;
 use crate::clock::unix_millis;
 use crate::error::SandboxError;
@@ -68,19 +68,14 @@ impl HeaderParamsVerifier {
         })
     }
 
-    pub fn verify(
-        &self,
-        api: &str,
-        request: &Received<'_>,
-        now: SystemTime,
-        replay: &ReplayGuard,
-    ) -> Result<Verified, Refusal> {
+    pub fn verify(&self, request: &Received<'_>, check: Check<'_>) -> Result<Verified, Refusal> {
+        let now = check.now;
         let mut nonce = None;
         let mut timestamp = None;
         for (name, expected) in &self.params {
-            let value = request
-                .header(name)
-                .ok_or_else(|| Refusal::new(Stage::Headers, format!("header `{name}` is missing")))?;
+            let value = request.header(name).ok_or_else(|| {
+                Refusal::new(Stage::Headers, format!("header `{name}` is missing"))
+            })?;
             match expected {
                 Expected::Credential(known) if value != known => {
                     return Err(Refusal::new(
@@ -134,7 +129,7 @@ impl HeaderParamsVerifier {
                 .map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms))
                 .unwrap_or(now);
             let until = signed_at.max(now) + self.window;
-            if !replay.first_use(api, nonce, now, until) {
+            if !check.replay.first_use(check.api, nonce, now, until) {
                 return Err(Refusal::new(
                     Stage::Replay,
                     format!("nonce `{nonce}` was already used inside the window"),
@@ -152,10 +147,19 @@ fn setting_values(api: &ApiSpec, name: &str) -> Result<Vec<String>, SandboxError
         .settings
         .iter()
         .find(|s| s.name == name)
-        .ok_or_else(|| api.problem(format!("the binding names setting `{name}`, which the API lacks")))?;
+        .ok_or_else(|| {
+            api.problem(format!(
+                "the binding names setting `{name}`, which the API lacks"
+            ))
+        })?;
     let values = api
         .enum_def(&setting.ty)
-        .ok_or_else(|| api.problem(format!("setting `{name}` has type `{}`, not an enum", setting.ty)))?
+        .ok_or_else(|| {
+            api.problem(format!(
+                "setting `{name}` has type `{}`, not an enum",
+                setting.ty
+            ))
+        })?
         .values
         .iter()
         .filter_map(|v| paysmith_sign::stringify_json_scalar(&v.value))

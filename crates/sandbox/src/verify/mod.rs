@@ -63,10 +63,27 @@ impl Refusal {
     }
 }
 
+/// What a request is checked against.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Check<'a> {
+    /// API id: nonces are remembered per API.
+    pub api: &'a str,
+    /// The sandbox time.
+    pub now: SystemTime,
+    pub replay: &'a ReplayGuard,
+    /// The endpoint moves money (spec `money_moving`): where the scheme has no nonce,
+    /// its signature may be used once inside the window.
+    pub money_moving: bool,
+}
+
 /// A verified request; some schemes sign the answer too.
 #[derive(Debug, Default)]
 pub(crate) struct Verified {
     pub response_signer: Option<ResponseSigner>,
+    /// A replay mark (scope, key) that only holds if the request is carried out: a
+    /// signature without a nonce is spent by a request that moved money, not by one
+    /// the provider refused.
+    pub spent_if_carried_out: Option<(String, String)>,
 }
 
 /// What is needed to verify: the credential values, by the names the spec gives them.
@@ -108,16 +125,17 @@ impl Verifier {
             ))
         };
         match (&scheme.signing, &scheme.http) {
-            (SchemeFamily::SortedParamsDigest(config), Some(HttpBinding::HeaderParams(binding))) => {
-                header_params::HeaderParamsVerifier::build(
-                    api,
-                    config,
-                    binding,
-                    &credential,
-                    default_window,
-                )
-                .map(Verifier::HeaderParams)
-            }
+            (
+                SchemeFamily::SortedParamsDigest(config),
+                Some(HttpBinding::HeaderParams(binding)),
+            ) => header_params::HeaderParamsVerifier::build(
+                api,
+                config,
+                binding,
+                &credential,
+                default_window,
+            )
+            .map(Verifier::HeaderParams),
             (
                 SchemeFamily::ContentMd5Hmac(config),
                 Some(HttpBinding::ContentMd5Authorization(binding)),
@@ -126,27 +144,22 @@ impl Verifier {
                 api_key: credential(&binding.api_key_credential)?,
                 secret: credential(&binding.secret_credential)?.into(),
             })),
-            (SchemeFamily::AcquiaHttpHmac(config), Some(HttpBinding::AcquiaAuthorization(binding))) => {
-                acquia::AcquiaVerifier::build(api, config, binding, &credential)
-                    .map(Verifier::Acquia)
-            }
+            (
+                SchemeFamily::AcquiaHttpHmac(config),
+                Some(HttpBinding::AcquiaAuthorization(binding)),
+            ) => acquia::AcquiaVerifier::build(api, config, binding, &credential)
+                .map(Verifier::Acquia),
             _ => Err(mismatch()),
         }
     }
 
     /// Checks `request` against the sandbox clock; a verified nonce is recorded in
-    /// `replay` (scoped by API) so the same request is refused a second time.
-    pub fn verify(
-        &self,
-        api: &str,
-        request: &Received<'_>,
-        now: SystemTime,
-        replay: &ReplayGuard,
-    ) -> Result<Verified, Refusal> {
+    /// the replay guard (scoped by API) so the same request is refused a second time.
+    pub fn verify(&self, request: &Received<'_>, check: Check<'_>) -> Result<Verified, Refusal> {
         match self {
-            Verifier::HeaderParams(verifier) => verifier.verify(api, request, now, replay),
-            Verifier::ContentMd5(verifier) => verifier.verify(request, now),
-            Verifier::Acquia(verifier) => verifier.verify(api, request, now, replay),
+            Verifier::HeaderParams(verifier) => verifier.verify(request, check),
+            Verifier::ContentMd5(verifier) => verifier.verify(request, check),
+            Verifier::Acquia(verifier) => verifier.verify(request, check),
         }
     }
 }
@@ -156,5 +169,6 @@ fn binding_name(binding: &HttpBinding) -> &'static str {
         HttpBinding::HeaderParams(_) => "header_params",
         HttpBinding::ContentMd5Authorization(_) => "content_md5_authorization",
         HttpBinding::AcquiaAuthorization(_) => "acquia_authorization",
+        HttpBinding::IdentityHeaders(_) => "identity_headers",
     }
 }

@@ -23,6 +23,12 @@ impl ReplayGuard {
         seen.insert(key, until);
         true
     }
+
+    /// Forgets a mark made by [`ReplayGuard::first_use`].
+    pub fn release(&self, scope: &str, nonce: &str) {
+        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        seen.remove(&(scope.to_owned(), nonce.to_owned()));
+    }
 }
 
 #[cfg(test)]
@@ -38,7 +44,12 @@ mod tests {
         let until = t0 + Duration::from_secs(300);
         assert!(guard.first_use("api", "n1", t0, until));
         assert!(!guard.first_use("api", "n1", t0 + Duration::from_secs(299), until));
-        assert!(guard.first_use("other", "n1", t0, until), "scopes are separate");
+        assert!(
+            guard.first_use("other", "n1", t0, until),
+            "scopes are separate"
+        );
         assert!(guard.first_use("api", "n1", t0 + Duration::from_secs(301), until));
+        guard.release("api", "n1");
+        assert!(guard.first_use("api", "n1", t0 + Duration::from_secs(302), until));
     }
 }

@@ -9,13 +9,13 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::Value;
 
 use super::models::{
-    ClientAccount, ProviderErrorKind, Trade, Transaction, TransactionType, Withdrawal,
-    WithdrawalState,
+    ClientAccount, Trade, Transaction, TransactionType, Withdrawal, WithdrawalState,
 };
 use crate::bitcoin::{is_testnet_address, new_testnet_address, new_txid};
 use crate::clock::iso8601_seconds;
 use crate::error::ControlError;
-use crate::respond::ProviderError;
+use crate::providers::DocumentedErrors;
+use crate::respond::{ProviderError, Rejection};
 
 /// The document's example uid and tid; the sandbox numbers from them.
 const FIRST_UID: u64 = 798_980;
@@ -25,12 +25,24 @@ const PAGE_SIZE: usize = 25;
 /// Bitcoin has 8 decimals.
 const BTC_DECIMALS: u32 = 8;
 
-fn documented(kind: ProviderErrorKind) -> ProviderError {
-    match kind {
-        ProviderErrorKind::NotFound => ProviderError::not_found(kind.message()),
-        other => ProviderError::unprocessable(other.message()),
-    }
-}
+/// The documented error kinds (spec `error_body.kinds`) the rules refuse with.
+pub(crate) const ERROR_KINDS: &[&str] = &[
+    NOT_FOUND,
+    TRADED_FIAT_NOT_POSITIVE,
+    ADDRESS_BLANK,
+    ADDRESS_INVALID,
+    AMOUNT_TOO_SMALL,
+    BALANCE_TOO_LOW,
+];
+const NOT_FOUND: &str = "NotFound";
+const TRADED_FIAT_NOT_POSITIVE: &str = "TradedFiatNotPositive";
+const ADDRESS_BLANK: &str = "AddressBlank";
+const ADDRESS_INVALID: &str = "AddressInvalid";
+const AMOUNT_TOO_SMALL: &str = "AmountTooSmall";
+const BALANCE_TOO_LOW: &str = "BalanceTooLow";
+
+/// The minimum withdrawal (section "Withdrawal"): 0.05 BTC.
+const MIN_WITHDRAWAL: Decimal = Decimal::from_parts(5, 0, 0, false, 2);
 
 struct Client {
     uid: String,
@@ -62,18 +74,30 @@ fn btc(amount: Decimal) -> Decimal {
     amount
 }
 
+/// A documented refusal: "Not found" is a 404, the rules' refusals are 422.
+fn refuse(errors: &DocumentedErrors, kind: &str) -> ProviderError {
+    let rejection = if kind == NOT_FOUND {
+        Rejection::NotFound
+    } else {
+        Rejection::Unprocessable
+    };
+    errors.error(rejection, kind)
+}
+
 pub(crate) struct Clients {
     by_uid: BTreeMap<String, Client>,
     tids: u64,
     confirmations_required: i64,
+    errors: DocumentedErrors,
 }
 
 impl Clients {
-    pub fn new(confirmations_required: i64) -> Self {
+    pub fn new(confirmations_required: i64, errors: DocumentedErrors) -> Self {
         Clients {
             by_uid: BTreeMap::new(),
             tids: 0,
             confirmations_required,
+            errors,
         }
     }
 
@@ -100,14 +124,14 @@ impl Clients {
     fn client_mut(&mut self, uid: &str) -> Result<&mut Client, ProviderError> {
         self.by_uid
             .get_mut(uid)
-            .ok_or_else(|| documented(ProviderErrorKind::NotFound))
+            .ok_or_else(|| refuse(&self.errors, NOT_FOUND))
     }
 
     pub fn get(&self, uid: &str) -> Result<ClientAccount, ProviderError> {
         self.by_uid
             .get(uid)
             .map(Client::account)
-            .ok_or_else(|| documented(ProviderErrorKind::NotFound))
+            .ok_or_else(|| refuse(&self.errors, NOT_FOUND))
     }
 
     pub fn account(&self, uid: &str) -> Option<ClientAccount> {
@@ -132,8 +156,9 @@ impl Clients {
         self.client_mut(uid)?;
         let fiat = decimal_field(body, "traded_fiat")
             .filter(|fiat| *fiat > Decimal::ZERO)
-            .ok_or_else(|| documented(ProviderErrorKind::TradedFiatNotPositive))?;
-        let amount = btc((fiat / price).round_dp_with_strategy(BTC_DECIMALS, RoundingStrategy::ToZero));
+            .ok_or_else(|| refuse(&self.errors, TRADED_FIAT_NOT_POSITIVE))?;
+        let amount =
+            btc((fiat / price).round_dp_with_strategy(BTC_DECIMALS, RoundingStrategy::ToZero));
         let tid = self.next_tid();
         let created_at = iso8601_seconds(now);
         let client = self.client_mut(uid)?;
@@ -170,18 +195,18 @@ impl Clients {
             .and_then(Value::as_str)
             .map(str::trim)
             .filter(|a| !a.is_empty())
-            .ok_or_else(|| documented(ProviderErrorKind::AddressBlank))?
+            .ok_or_else(|| refuse(&self.errors, ADDRESS_BLANK))?
             .to_owned();
         if !is_testnet_address(&address) {
-            return Err(documented(ProviderErrorKind::AddressInvalid));
+            return Err(refuse(&self.errors, ADDRESS_INVALID));
         }
         // A missing or unreadable amount is no amount at all: below the minimum.
         let amount = decimal_field(body, "amount").unwrap_or(Decimal::ZERO);
-        if amount < Decimal::new(5, 2) {
-            return Err(documented(ProviderErrorKind::AmountTooSmall));
+        if amount < MIN_WITHDRAWAL {
+            return Err(refuse(&self.errors, AMOUNT_TOO_SMALL));
         }
         if amount > balance {
-            return Err(documented(ProviderErrorKind::BalanceTooLow));
+            return Err(refuse(&self.errors, BALANCE_TOO_LOW));
         }
         let amount = btc(amount);
         let tid = self.next_tid();
@@ -214,7 +239,7 @@ impl Clients {
         let client = self
             .by_uid
             .get(uid)
-            .ok_or_else(|| documented(ProviderErrorKind::NotFound))?;
+            .ok_or_else(|| refuse(&self.errors, NOT_FOUND))?;
         let page = body
             .get("page")
             .and_then(Value::as_i64)
@@ -239,7 +264,7 @@ impl Clients {
             .get(uid)
             .and_then(|c| c.transactions.iter().find(|t| t.tid == tid))
             .cloned()
-            .ok_or_else(|| documented(ProviderErrorKind::NotFound))
+            .ok_or_else(|| refuse(&self.errors, NOT_FOUND))
     }
 
     pub fn deposit(
@@ -253,7 +278,9 @@ impl Clients {
             return Err(ControlError::Invalid("a deposit must be positive".into()));
         }
         if confirmations < 0 {
-            return Err(ControlError::Invalid("confirmations cannot be negative".into()));
+            return Err(ControlError::Invalid(
+                "confirmations cannot be negative".into(),
+            ));
         }
         if !self.by_uid.contains_key(uid) {
             return Err(ControlError::NotFound(format!("no client `{uid}`")));
@@ -338,7 +365,7 @@ mod tests {
 
     #[test]
     fn a_buy_rounds_down_to_satoshis() {
-        let mut clients = Clients::new(6);
+        let mut clients = Clients::new(6, DocumentedErrors::default());
         let uid = clients.create().uid;
         let trade = clients
             .buy(
@@ -355,16 +382,22 @@ mod tests {
 
     #[test]
     fn deposits_wait_for_confirmations() {
-        let mut clients = Clients::new(6);
+        let mut clients = Clients::new(6, DocumentedErrors::default());
         let uid = clients.create().uid;
         let deposit = clients
             .deposit(&uid, Decimal::ONE, 1, SystemTime::UNIX_EPOCH)
             .unwrap();
         let account = clients.account(&uid).unwrap();
-        assert_eq!((account.balance, account.unconfirmed_balance), (btc(Decimal::ZERO), btc(Decimal::ONE)));
+        assert_eq!(
+            (account.balance, account.unconfirmed_balance),
+            (btc(Decimal::ZERO), btc(Decimal::ONE))
+        );
         clients.confirm(&uid, &deposit.tid, 6).unwrap();
         let account = clients.account(&uid).unwrap();
-        assert_eq!((account.balance, account.unconfirmed_balance), (btc(Decimal::ONE), btc(Decimal::ZERO)));
+        assert_eq!(
+            (account.balance, account.unconfirmed_balance),
+            (btc(Decimal::ONE), btc(Decimal::ZERO))
+        );
         assert!(clients.confirm(&uid, &deposit.tid, 3).is_err());
     }
 }

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 pub use paysmith_bitpro_models as models;
 
 use self::models::{ClientAccount, Ping, Rate, Transaction};
-use super::{ApiRequest, Handled, Provider, ProviderCtx, ProviderInfo};
+use super::{ApiRequest, DocumentedErrors, Handled, Provider, ProviderCtx, ProviderInfo};
 use crate::api_spec::ApiSpec;
 use crate::clock::unix_millis;
 use crate::config::SandboxConfig;
@@ -89,16 +89,17 @@ struct State {
 }
 
 fn build(
-    _api: &ApiSpec,
+    api: &ApiSpec,
     ctx: ProviderCtx,
     config: &SandboxConfig,
 ) -> Result<Arc<dyn Provider>, SandboxError> {
     let account = config.bitpro.clone();
+    let errors = DocumentedErrors::from_spec(api, clients::ERROR_KINDS)?;
     Ok(Arc::new(Bitpro(Arc::new(Inner {
         ctx,
         state: Mutex::new(State {
             buy_price: account.buy_price,
-            clients: clients::Clients::new(account.confirmations_required),
+            clients: clients::Clients::new(account.confirmations_required, errors),
         }),
         config: account,
     }))))
@@ -173,10 +174,6 @@ impl Bitpro {
 }
 
 impl Provider for Bitpro {
-    fn info(&self) -> &'static ProviderInfo {
-        &INFO
-    }
-
     fn credentials(&self) -> &dyn CredentialSource {
         &self.0.config
     }

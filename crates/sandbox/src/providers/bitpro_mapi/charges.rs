@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::models::{
-    Charge, ChargeAddress, ChargeEvent, ChargeEventType, ChargePayment, ChargeWebhook,
-    PaymentState,
+    Charge, ChargeAddress, ChargeEvent, ChargeEventType, ChargePayment, ChargeWebhook, PaymentState,
 };
 use crate::bitcoin::{new_testnet_address, new_txid};
 use crate::clock::{iso8601_millis, iso8601_seconds};
@@ -25,6 +24,9 @@ pub struct NewCharge {
     /// The address to pay; a fresh TestNet address when absent.
     #[serde(default)]
     pub address: Option<String>,
+    /// The merchant's order id (the payment link's `external_order_id`).
+    #[serde(default)]
+    pub external_order_id: Option<String>,
 }
 
 /// A payment to record with an event.
@@ -40,10 +42,12 @@ pub struct NewPayment {
     pub state: Option<PaymentState>,
 }
 
-/// A charge with the sandbox id the test controls use (the API shows no id).
+/// A charge with the sandbox id the test controls use (the API shows no id) and the
+/// merchant's order id it was created with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ChargeView {
     pub id: u64,
+    pub external_order_id: Option<String>,
     pub charge: Charge,
 }
 
@@ -57,9 +61,24 @@ pub struct FiredEvent {
     pub deliveries: Vec<Delivery>,
 }
 
+struct Stored {
+    charge: Charge,
+    external_order_id: Option<String>,
+}
+
+impl Stored {
+    fn view(&self, id: u64) -> ChargeView {
+        ChargeView {
+            id,
+            external_order_id: self.external_order_id.clone(),
+            charge: self.charge.clone(),
+        }
+    }
+}
+
 /// Oldest first; ids are positions from 1.
 #[derive(Default)]
-pub(crate) struct Charges(Vec<Charge>);
+pub(crate) struct Charges(Vec<Stored>);
 
 impl Charges {
     pub fn create(
@@ -85,19 +104,17 @@ impl Charges {
             }],
             payments: Vec::new(),
         };
-        self.0.push(charge.clone());
-        Ok(ChargeView {
-            id: self.0.len() as u64,
+        self.0.push(Stored {
             charge,
-        })
+            external_order_id: new.external_order_id,
+        });
+        let id = self.0.len() as u64;
+        Ok(self.0[self.0.len() - 1].view(id))
     }
 
     pub fn get(&self, id: u64) -> Option<ChargeView> {
         let index = usize::try_from(id).ok()?.checked_sub(1)?;
-        self.0.get(index).map(|charge| ChargeView {
-            id,
-            charge: charge.clone(),
-        })
+        self.0.get(index).map(|stored| stored.view(id))
     }
 
     pub fn all(&self) -> Vec<ChargeView> {
@@ -120,7 +137,14 @@ impl Charges {
             .ok()
             .and_then(|p| p.checked_mul(size))
             .unwrap_or(usize::MAX);
-        Ok(self.0.iter().rev().skip(skip).take(size).cloned().collect())
+        Ok(self
+            .0
+            .iter()
+            .rev()
+            .skip(skip)
+            .take(size)
+            .map(|stored| stored.charge.clone())
+            .collect())
     }
 
     /// Records what happened to charge `id` and returns the event.
@@ -132,12 +156,15 @@ impl Charges {
         now: SystemTime,
     ) -> Result<ChargeEvent, ControlError> {
         if let ChargeEventType::Unknown(kind) = &kind {
-            return Err(ControlError::Invalid(format!("`{kind}` is not a charge event")));
+            return Err(ControlError::Invalid(format!(
+                "`{kind}` is not a charge event"
+            )));
         }
         let charge = usize::try_from(id)
             .ok()
             .and_then(|id| id.checked_sub(1))
             .and_then(|index| self.0.get_mut(index))
+            .map(|stored| &mut stored.charge)
             .ok_or_else(|| ControlError::NotFound(format!("no charge {id}")))?;
         match payment {
             Some(payment) => charge.payments.push(ChargePayment {

@@ -3,6 +3,7 @@
 //! URLs configured per event kind.
 
 mod charges;
+mod checkout;
 mod control;
 
 use std::any::Any;
@@ -103,6 +104,8 @@ struct Inner {
     ctx: ProviderCtx,
     config: BitproMapiConfig,
     webhook: Arc<CallbackPlan>,
+    /// Route of the payment link's page (the spec's link integration), if any.
+    checkout_path: Option<String>,
     state: Mutex<State>,
 }
 
@@ -130,6 +133,7 @@ fn build(
     Ok(Arc::new(BitproMapi(Arc::new(Inner {
         ctx,
         webhook: Arc::new(webhook),
+        checkout_path: checkout::route_of(api),
         state: Mutex::new(State {
             charges: charges::Charges::default(),
             webhooks: account.webhooks.clone(),
@@ -169,7 +173,9 @@ impl BitproMapi {
     /// Adds a dashboard webhook.
     pub fn add_webhook(&self, webhook: Webhook) -> Result<(), ControlError> {
         if let ChargeEventType::Unknown(kind) = &webhook.event {
-            return Err(ControlError::Invalid(format!("`{kind}` is not a charge event")));
+            return Err(ControlError::Invalid(format!(
+                "`{kind}` is not a charge event"
+            )));
         }
         self.state().webhooks.push(webhook);
         Ok(())
@@ -225,10 +231,6 @@ impl BitproMapi {
 }
 
 impl Provider for BitproMapi {
-    fn info(&self) -> &'static ProviderInfo {
-        &INFO
-    }
-
     fn credentials(&self) -> &dyn CredentialSource {
         &self.0.config
     }
@@ -252,6 +254,13 @@ impl Provider for BitproMapi {
 
     fn controls(&self) -> Router {
         control::router(self.clone())
+    }
+
+    fn pages(&self) -> Router {
+        match &self.0.checkout_path {
+            Some(path) => checkout::router(path, self.clone()),
+            None => Router::new(),
+        }
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -54,7 +54,10 @@ async fn set_status(
     Path(order_no): Path<String>,
     Json(body): Json<StatusBody>,
 ) -> Response {
-    match h.set_order_status(&order_no, body.status, body.deal_amount).await {
+    match h
+        .set_order_status(&order_no, body.status, body.deal_amount)
+        .await
+    {
         Ok(change) => Json(change).into_response(),
         Err(error) => error.into_response(),
     }
@@ -95,7 +98,10 @@ struct CashRegisterQuery {
 }
 
 /// The cash register URL `create_order` hands out: a plain page with the order.
-async fn cash_register(State(h): State<OneBitPay>, Query(query): Query<CashRegisterQuery>) -> Response {
+async fn cash_register(
+    State(h): State<OneBitPay>,
+    Query(query): Query<CashRegisterQuery>,
+) -> Response {
     let Some(order) = query.o.as_deref().and_then(|o| h.order(o)) else {
         return ControlError::NotFound("no such order".into()).into_response();
     };

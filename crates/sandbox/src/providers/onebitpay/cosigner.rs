@@ -105,7 +105,11 @@ impl CoSigner {
 
     /// Approves or rejects a queued transaction; the fields the request repeats must
     /// be the queued ones (they are what the RSA signature covered).
-    pub fn approve(&mut self, request: &ApiRequest<'_>, now: SystemTime) -> Result<(), ProviderError> {
+    pub fn approve(
+        &mut self,
+        request: &ApiRequest<'_>,
+        now: SystemTime,
+    ) -> Result<(), ProviderError> {
         let request: ApproveRequest = request.model().map_err(invalid)?;
         let position = self
             .queue
@@ -125,19 +129,28 @@ impl CoSigner {
         };
         let mismatch = differs(
             "from",
-            request.from_address.as_ref().is_none_or(|v| *v == queued.from_address),
+            request
+                .from_address
+                .as_ref()
+                .is_none_or(|v| *v == queued.from_address),
         )
         .or_else(|| {
             differs(
                 "to",
-                request.to_address.as_ref().is_none_or(|v| *v == queued.to_address),
+                request
+                    .to_address
+                    .as_ref()
+                    .is_none_or(|v| *v == queued.to_address),
             )
         })
         .or_else(|| differs("value", request.value.is_none_or(|v| v == queued.amount)))
         .or_else(|| {
             differs(
                 "chainId",
-                request.chain_id.as_ref().is_none_or(|v| *v == queued.chain_id),
+                request
+                    .chain_id
+                    .as_ref()
+                    .is_none_or(|v| *v == queued.chain_id),
             )
         });
         if let Some(error) = mismatch {
@@ -152,7 +165,11 @@ impl CoSigner {
         Ok(())
     }
 
-    pub fn collect(&mut self, request: &ApiRequest<'_>, now: SystemTime) -> Result<(), ProviderError> {
+    pub fn collect(
+        &mut self,
+        request: &ApiRequest<'_>,
+        now: SystemTime,
+    ) -> Result<(), ProviderError> {
         let request: CollectRequest = request.model().map_err(invalid)?;
         self.collections.push(Collection {
             is_main: request.is_main,

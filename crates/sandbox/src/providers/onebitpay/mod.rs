@@ -183,7 +183,7 @@ impl OneBitPay {
         let (order, payload) = {
             let mut state = self.state();
             let order = state.orders.transition(order_no, status, deal_amount)?;
-            (order.clone(), orders::callback_payload(&order))
+            (order.clone(), orders::callback_payload(order))
         };
         let outbox = &self.0.ctx.shared.outbox;
         let notification = order
@@ -257,10 +257,6 @@ fn invalid(problem: String) -> ProviderError {
 }
 
 impl Provider for OneBitPay {
-    fn info(&self) -> &'static ProviderInfo {
-        &INFO
-    }
-
     fn credentials(&self) -> &dyn CredentialSource {
         &self.0.config
     }

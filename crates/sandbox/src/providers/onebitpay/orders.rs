@@ -8,10 +8,10 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::invalid;
 use super::models::{
     CreateOrderRequest, CreateOrderResponse, OrderCallback, OrderStatus, OrderType, PayWay,
 };
-use super::invalid;
 use crate::error::ControlError;
 use crate::outbox::Delivery;
 use crate::providers::ApiRequest;
@@ -198,10 +198,7 @@ fn validate(
     }
     let pair = (order.crypto_currency.clone(), order.legal_currency.clone());
     if !rates.contains_key(&pair) {
-        return refuse(format!(
-            "unsupported currency pair {}/{}",
-            pair.0, pair.1
-        ));
+        return refuse(format!("unsupported currency pair {}/{}", pair.0, pair.1));
     }
     match order.order_type {
         OrderType::Buy => Ok(()),
@@ -209,15 +206,14 @@ fn validate(
             if order.pay_way != PayWay::BankCard {
                 return refuse("sell orders support only payWay 1 (bank card)".into());
             }
-            let blank = |field: &Option<String>| field.as_deref().is_none_or(|v| v.trim().is_empty());
+            let blank =
+                |field: &Option<String>| field.as_deref().is_none_or(|v| v.trim().is_empty());
             if blank(&order.bank) || blank(&order.bank_account) {
                 return refuse("bank and bankAccount are required for sell orders".into());
             }
             Ok(())
         }
-        OrderType::Unknown(code) => refuse(format!(
-            "orderType {code} is not 1 (buy) or 2 (sell)"
-        )),
+        OrderType::Unknown(code) => refuse(format!("orderType {code} is not 1 (buy) or 2 (sell)")),
     }
 }
 

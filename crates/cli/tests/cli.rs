@@ -456,3 +456,122 @@ fn bad_acquia_input_exits_2_naming_the_field() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("`secret`"), "{}", stderr(&output));
 }
+
+#[test]
+fn bitpay_keys_and_sins() {
+    let dir = std::env::temp_dir().join(format!("paysmith-cli-bitpay-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("bitpay.key");
+    let made = paysmith(&["bitpay", "keygen", "--out", key.to_str().unwrap()]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let identity: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap();
+    let pem = std::fs::read_to_string(&key).unwrap();
+    assert!(pem.starts_with("-----BEGIN EC PRIVATE KEY-----"));
+    assert!(
+        !stdout(&made).contains("PRIVATE"),
+        "the key is never printed"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let again = paysmith(&["bitpay", "keygen", "--out", key.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&key).unwrap(),
+        pem,
+        "the key is kept"
+    );
+
+    let sin = paysmith(&["bitpay", "sin", "--key", key.to_str().unwrap()]);
+    let read: serde_json::Value = serde_json::from_slice(&sin.stdout).unwrap();
+    assert_eq!(read, identity);
+    let from_public = paysmith(&[
+        "bitpay",
+        "sin",
+        "--public-key",
+        identity["public_key"].as_str().unwrap(),
+    ]);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&from_public.stdout).unwrap(),
+        identity
+    );
+
+    // The seed's example SIN is valid; one changed character is not.
+    let valid = paysmith(&[
+        "bitpay",
+        "sin",
+        "--validate",
+        "Tf3wXWuwfT1TmenHF21P1nYZ7BeyrYNdiwo",
+    ]);
+    assert!(valid.status.success());
+    let invalid = paysmith(&[
+        "bitpay",
+        "sin",
+        "--validate",
+        "Tf3wXWuwfT1TmenHF21P1nYZ7BeyrYNdiwp",
+    ]);
+    assert_eq!(invalid.status.code(), Some(1));
+    let no_key = paysmith(&["bitpay", "sin"]);
+    assert_eq!(no_key.status.code(), Some(2));
+    assert!(stderr(&no_key).contains("--key"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn bitpay_pair_refuses_incomplete_input_before_any_call() {
+    let dir = std::env::temp_dir().join(format!("paysmith-cli-pair-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = dir.join("tokens.json");
+    let store = store.to_str().unwrap();
+    let no_server = paysmith(&[
+        "bitpay",
+        "pair",
+        "--store",
+        store,
+        "--key-env",
+        "NOT_SET_ANYWHERE",
+    ]);
+    assert_eq!(no_server.status.code(), Some(2));
+    assert!(
+        stderr(&no_server).contains("--server"),
+        "{}",
+        stderr(&no_server)
+    );
+    let no_key = paysmith(&["bitpay", "pair", "--store", store, "--server", "test"]);
+    assert_eq!(no_key.status.code(), Some(2));
+    assert!(stderr(&no_key).contains("--key"), "{}", stderr(&no_key));
+    let unset = paysmith(&[
+        "bitpay",
+        "pair",
+        "--store",
+        store,
+        "--server",
+        "test",
+        "--key-env",
+        "PAYSMITH_UNSET_KEY_VARIABLE",
+    ]);
+    assert_eq!(unset.status.code(), Some(2));
+    assert!(
+        stderr(&unset).contains("PAYSMITH_UNSET_KEY_VARIABLE"),
+        "{}",
+        stderr(&unset)
+    );
+    let facade = paysmith(&["bitpay", "pair", "--store", store, "--facade", "admin"]);
+    assert_eq!(facade.status.code(), Some(2));
+    assert!(stderr(&facade).contains("--facade"), "{}", stderr(&facade));
+    assert!(
+        !std::path::Path::new(store).exists(),
+        "nothing is written from bad input"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -1160,6 +1160,17 @@ pub struct RequestTokenRequest {
     pub label: Option<String>,
 }
 
+impl RequestTokenRequest {
+    /// A `RequestTokenRequest` with the required fields; the optional ones are unset.
+    pub fn new(id: impl Into<String>, facade: TokenFacade) -> Self {
+        RequestTokenRequest {
+            id: id.into(),
+            facade,
+            label: None,
+        }
+    }
+}
+
 /// Server-initiated pairing: claims a pairing code made in the dashboard (with "Require Authentication" enabled) for the client's SIN; the token is a pos token whose calls must be signed.
 ///
 /// Source: `004_8dfd841432626b8e.txt`, section "Request an API Token".
@@ -1176,6 +1187,17 @@ pub struct ClaimPairingCodeRequest {
     /// Token label
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+}
+
+impl ClaimPairingCodeRequest {
+    /// A `ClaimPairingCodeRequest` with the required fields; the optional ones are unset.
+    pub fn new(id: impl Into<String>, pairing_code: impl Into<String>) -> Self {
+        ClaimPairingCodeRequest {
+            id: id.into(),
+            pairing_code: pairing_code.into(),
+            label: None,
+        }
+    }
 }
 
 /// An API token granted to the client, with its pairing code while it waits for approval.
@@ -1429,6 +1451,36 @@ pub struct CreateInvoiceRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub forced_buyer_selected_transaction_currency: Option<String>,
+}
+
+impl CreateInvoiceRequest {
+    /// A `CreateInvoiceRequest` with the required fields; the optional ones are unset.
+    pub fn new(price: ::paysmith_types::Decimal, currency: impl Into<String>) -> Self {
+        CreateInvoiceRequest {
+            price,
+            currency: currency.into(),
+            order_id: None,
+            item_desc: None,
+            item_code: None,
+            notification_email: None,
+            notification_url: None,
+            redirect_url: None,
+            close_url: None,
+            auto_redirect: None,
+            pos_data: None,
+            transaction_speed: None,
+            full_notifications: None,
+            extended_notifications: None,
+            physical: None,
+            buyer: None,
+            payment_currencies: None,
+            json_pay_pro_required: None,
+            guid: None,
+            acceptance_window: None,
+            forced_buyer_selected_wallet: None,
+            forced_buyer_selected_transaction_currency: None,
+        }
+    }
 }
 
 /// An invoice as BitPay returns it (and as the extended notification's `data` carries it).
@@ -2045,12 +2097,26 @@ pub struct InvoicesQuery {
     pub offset: Option<i64>,
 }
 
+impl InvoicesQuery {
+    /// A `InvoicesQuery` with the required fields; the optional ones are unset.
+    pub fn new(date_start: impl Into<String>, date_end: impl Into<String>) -> Self {
+        InvoicesQuery {
+            date_start: date_start.into(),
+            date_end: date_end.into(),
+            status: None,
+            order_id: None,
+            limit: None,
+            offset: None,
+        }
+    }
+}
+
 /// Buyer contact details added to an invoice, to resolve a payment exception: either `buyerEmail` or `buyerSms` (with `smsCode` to verify it), not both.
 ///
 /// Source: `004_8dfd841432626b8e.txt`, section "Update an invoice".
 ///
 /// Sent to the provider: exactly these fields, unknown fields are refused when parsing.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateInvoiceRequest {
     /// Buyer's email address
@@ -2082,7 +2148,7 @@ pub struct UpdateInvoiceRequest {
 /// Source: `004_8dfd841432626b8e.txt`, section "Cancel an Invoice".
 ///
 /// Sent to the provider: exactly these fields, unknown fields are refused when parsing.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CancelInvoiceQuery {
     /// Cancel even though the invoice has no buyer email or SMS yet
@@ -2153,6 +2219,22 @@ pub struct CreateRefundRequest {
     /// The merchant's unique id for the refund, usable with the by-GUID endpoints
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guid: Option<String>,
+}
+
+impl CreateRefundRequest {
+    /// A `CreateRefundRequest` with the required fields; the optional ones are unset.
+    pub fn new(invoice_id: impl Into<String>, amount: ::paysmith_types::Decimal) -> Self {
+        CreateRefundRequest {
+            invoice_id: invoice_id.into(),
+            amount,
+            currency: None,
+            preview: None,
+            immediate: None,
+            buyer_pays_refund_fee: None,
+            reference: None,
+            guid: None,
+        }
+    }
 }
 
 /// A refund request (also the `data` of refund notifications, which omit some fields before `refund_created`).
@@ -2284,6 +2366,15 @@ pub struct RefundsQuery {
     pub invoice_id: String,
 }
 
+impl RefundsQuery {
+    /// A `RefundsQuery` with the required fields; the optional ones are unset.
+    pub fn new(invoice_id: impl Into<String>) -> Self {
+        RefundsQuery {
+            invoice_id: invoice_id.into(),
+        }
+    }
+}
+
 /// A refund's new status (the token goes in the body).
 ///
 /// Source: `004_8dfd841432626b8e.txt`, section "Update a Refund".
@@ -2296,12 +2387,19 @@ pub struct UpdateRefundRequest {
     pub status: RefundStatus,
 }
 
+impl UpdateRefundRequest {
+    /// A `UpdateRefundRequest` with the required fields; the optional ones are unset.
+    pub fn new(status: RefundStatus) -> Self {
+        UpdateRefundRequest { status }
+    }
+}
+
 /// Filters for listing settlements (sent in the query).
 ///
 /// Source: `004_8dfd841432626b8e.txt`, section "Retrieve a settlements".
 ///
 /// Sent to the provider: exactly these fields, unknown fields are refused when parsing.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SettlementsQuery {
     /// Start of the date window (YYYY-MM-DD)
@@ -2723,6 +2821,16 @@ pub struct LedgerEntriesQuery {
     pub end_date: String,
 }
 
+impl LedgerEntriesQuery {
+    /// A `LedgerEntriesQuery` with the required fields; the optional ones are unset.
+    pub fn new(start_date: impl Into<String>, end_date: impl Into<String>) -> Self {
+        LedgerEntriesQuery {
+            start_date: start_date.into(),
+            end_date: end_date.into(),
+        }
+    }
+}
+
 /// One entry of a ledger.
 ///
 /// Source: `004_8dfd841432626b8e.txt`, section "Retrieve ledger entries".
@@ -2881,6 +2989,17 @@ pub struct RecipientInvite {
     pub notification_url: Option<String>,
 }
 
+impl RecipientInvite {
+    /// A `RecipientInvite` with the required fields; the optional ones are unset.
+    pub fn new(email: impl Into<String>) -> Self {
+        RecipientInvite {
+            email: email.into(),
+            label: None,
+            notification_url: None,
+        }
+    }
+}
+
 /// Invitations (up to 1000 per call; the token goes in the body).
 ///
 /// Source: `004_8dfd841432626b8e.txt`, section "Invite Recipients".
@@ -2896,6 +3015,16 @@ pub struct InviteRecipientsRequest {
     /// Inferred: Not in the reference's body; the official SDKs send one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guid: Option<String>,
+}
+
+impl InviteRecipientsRequest {
+    /// A `InviteRecipientsRequest` with the required fields; the optional ones are unset.
+    pub fn new(recipients: Vec<RecipientInvite>) -> Self {
+        InviteRecipientsRequest {
+            recipients,
+            guid: None,
+        }
+    }
 }
 
 /// A payout recipient (also the `data` of recipient notifications).
@@ -2942,7 +3071,7 @@ pub struct Recipient {
 /// Source: `004_8dfd841432626b8e.txt`, section "Get payout recipients".
 ///
 /// Sent to the provider: exactly these fields, unknown fields are refused when parsing.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecipientsQuery {
     /// Only recipients in this status
@@ -2961,7 +3090,7 @@ pub struct RecipientsQuery {
 /// Source: `004_8dfd841432626b8e.txt`, section "Update payout recipient".
 ///
 /// Sent to the provider: exactly these fields, unknown fields are refused when parsing.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRecipientRequest {
     /// For the merchant's use
@@ -3043,6 +3172,30 @@ pub struct CreatePayoutRequest {
     pub ignore_emails: Option<bool>,
 }
 
+impl CreatePayoutRequest {
+    /// A `CreatePayoutRequest` with the required fields; the optional ones are unset.
+    pub fn new(
+        amount: ::paysmith_types::Decimal,
+        currency: impl Into<String>,
+        ledger_currency: impl Into<String>,
+    ) -> Self {
+        CreatePayoutRequest {
+            amount,
+            currency: currency.into(),
+            ledger_currency: ledger_currency.into(),
+            reference: None,
+            notification_email: None,
+            notification_url: None,
+            email: None,
+            recipient_id: None,
+            shopper_id: None,
+            label: None,
+            effective_date: None,
+            ignore_emails: None,
+        }
+    }
+}
+
 /// Several payouts created together (the token goes in the body).
 ///
 /// Source: `004_8dfd841432626b8e.txt`, section "Create Payout Group".
@@ -3053,6 +3206,13 @@ pub struct CreatePayoutRequest {
 pub struct CreatePayoutGroupRequest {
     /// The payouts
     pub instructions: Vec<CreatePayoutRequest>,
+}
+
+impl CreatePayoutGroupRequest {
+    /// A `CreatePayoutGroupRequest` with the required fields; the optional ones are unset.
+    pub fn new(instructions: Vec<CreatePayoutRequest>) -> Self {
+        CreatePayoutGroupRequest { instructions }
+    }
 }
 
 /// A payout (also the `data` of payout notifications).
@@ -3230,7 +3390,7 @@ pub struct PayoutGroupFailure {
 /// Source: `004_8dfd841432626b8e.txt`, section "Get payouts".
 ///
 /// Sent to the provider: exactly these fields, unknown fields are refused when parsing.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PayoutsQuery {
     /// Start of the date window (YYYY-MM-DD)
@@ -3334,12 +3494,39 @@ pub struct CreateBillRequest {
     pub items: Vec<BillItem>,
 }
 
+impl CreateBillRequest {
+    /// A `CreateBillRequest` with the required fields; the optional ones are unset.
+    pub fn new(
+        currency: impl Into<String>,
+        email: impl Into<String>,
+        items: Vec<BillItem>,
+    ) -> Self {
+        CreateBillRequest {
+            number: None,
+            currency: currency.into(),
+            name: None,
+            address1: None,
+            address2: None,
+            city: None,
+            state: None,
+            zip: None,
+            country: None,
+            email: email.into(),
+            cc: None,
+            phone: None,
+            due_date: None,
+            pass_processing_fee: None,
+            items,
+        }
+    }
+}
+
 /// New values of a bill's fields (the bill's resource token goes in the body).
 ///
 /// Source: `004_8dfd841432626b8e.txt`, section "Update a bill".
 ///
 /// Sent to the provider: exactly these fields, unknown fields are refused when parsing.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateBillRequest {
     /// Bill number
@@ -3481,7 +3668,7 @@ pub struct Bill {
 /// Source: `004_8dfd841432626b8e.txt`, section "Retrieve a bills".
 ///
 /// Sent to the provider: exactly these fields, unknown fields are refused when parsing.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BillsQuery {
     /// Only bills in this status
@@ -3910,7 +4097,7 @@ pub struct PayoutWebhook {
 /// Source: `004_8dfd841432626b8e.txt`, section "Error Codes".
 ///
 /// Sent to the provider: exactly these fields, unknown fields are refused when parsing.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorResponse {
     /// `error`

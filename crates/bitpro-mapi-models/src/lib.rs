@@ -254,7 +254,7 @@ impl<'de> ::serde::Deserialize<'de> for FiatCurrency {
 /// Source: `003_6225fb776d893821.txt`, section "Simple shell example".
 ///
 /// Sent to the provider: exactly these fields, unknown fields are refused when parsing.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChargesQuery {
     /// Page number, from 1

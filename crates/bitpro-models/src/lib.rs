@@ -180,6 +180,15 @@ pub struct ApiError {
     pub errors: String,
 }
 
+impl ApiError {
+    /// A `ApiError` with the required fields; the optional ones are unset.
+    pub fn new(errors: impl Into<String>) -> Self {
+        ApiError {
+            errors: errors.into(),
+        }
+    }
+}
+
 /// The current price of BTC in USD.
 ///
 /// Source: `002_e447c3fd7c208423.txt`, section "Rates".
@@ -225,6 +234,13 @@ pub struct BuyRequest {
     pub traded_fiat: ::paysmith_types::Decimal,
 }
 
+impl BuyRequest {
+    /// A `BuyRequest` with the required fields; the optional ones are unset.
+    pub fn new(traded_fiat: ::paysmith_types::Decimal) -> Self {
+        BuyRequest { traded_fiat }
+    }
+}
+
 /// A completed purchase.
 ///
 /// Source: `002_e447c3fd7c208423.txt`, section "Buy".
@@ -254,6 +270,16 @@ pub struct WithdrawalRequest {
     pub amount: ::paysmith_types::Decimal,
 }
 
+impl WithdrawalRequest {
+    /// A `WithdrawalRequest` with the required fields; the optional ones are unset.
+    pub fn new(address: impl Into<String>, amount: ::paysmith_types::Decimal) -> Self {
+        WithdrawalRequest {
+            address: address.into(),
+            amount,
+        }
+    }
+}
+
 /// A withdrawal as accepted by Bitpro.
 ///
 /// Source: `002_e447c3fd7c208423.txt`, section "Withdrawal".
@@ -280,7 +306,7 @@ pub struct Withdrawal {
 /// Source: `002_e447c3fd7c208423.txt`, section "Get transactions".
 ///
 /// Sent to the provider: exactly these fields, unknown fields are refused when parsing.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TransactionsQuery {
     /// Page number (default: 1)

@@ -526,6 +526,16 @@ pub struct RateRequest {
     pub legal_currency: String,
 }
 
+impl RateRequest {
+    /// A `RateRequest` with the required fields; the optional ones are unset.
+    pub fn new(crypto_currency: impl Into<String>, legal_currency: impl Into<String>) -> Self {
+        RateRequest {
+            crypto_currency: crypto_currency.into(),
+            legal_currency: legal_currency.into(),
+        }
+    }
+}
+
 /// Latest C2C rates.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Get Rate".
@@ -678,6 +688,16 @@ pub struct CodeMessage {
     pub message: String,
 }
 
+impl CodeMessage {
+    /// A `CodeMessage` with the required fields; the optional ones are unset.
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        CodeMessage {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
 /// A page of the pending-signature list.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Get list of pending signatures".
@@ -692,6 +712,16 @@ pub struct PendingListRequest {
     /// Page size
     #[serde(rename = "pageSize")]
     pub page_size: i64,
+}
+
+impl PendingListRequest {
+    /// A `PendingListRequest` with the required fields; the optional ones are unset.
+    pub fn new(page_num: i64, page_size: i64) -> Self {
+        PendingListRequest {
+            page_num,
+            page_size,
+        }
+    }
 }
 
 /// One page of transactions waiting for the co-signer.
@@ -757,6 +787,21 @@ pub struct ApproveRequest {
     pub data: String,
 }
 
+impl ApproveRequest {
+    /// A `ApproveRequest` with the required fields; the optional ones are unset.
+    pub fn new(id: i64, status: SignStatus, data: impl Into<String>) -> Self {
+        ApproveRequest {
+            id,
+            from_address: None,
+            to_address: None,
+            value: None,
+            chain_id: None,
+            status,
+            data: data.into(),
+        }
+    }
+}
+
 /// Collects funds.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Fund collection".
@@ -770,6 +815,16 @@ pub struct CollectRequest {
     pub is_main: IsMain,
     /// Co-signer signature; the client computes it over isMain
     pub data: String,
+}
+
+impl CollectRequest {
+    /// A `CollectRequest` with the required fields; the optional ones are unset.
+    pub fn new(is_main: IsMain, data: impl Into<String>) -> Self {
+        CollectRequest {
+            is_main,
+            data: data.into(),
+        }
+    }
 }
 
 impl OrderCallback {

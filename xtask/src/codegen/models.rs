@@ -535,14 +535,77 @@ fn model(ctx: &Context, def: &ModelDef) -> TokenStream {
             pub #rust: #ty,
         }
     });
+    let (derive_default, constructor) = if inbound {
+        (None, None)
+    } else {
+        outbound_constructor(ctx, def)
+    };
     quote! {
         #description
-        #[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Clone, Debug, #derive_default PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
         #container
         pub struct #name {
             #(#fields)*
         }
+
+        #constructor
     }
+}
+
+const MAX_CONSTRUCTOR_ARGUMENTS: usize = 6;
+
+/// What builds a model the client sends: `new(required fields)` with every optional
+/// field unset (so `Model { field: Some(..), ..Model::new(..) }` reads well), or
+/// `Default` when no field is required; models with many required fields are
+/// written as struct literals.
+fn outbound_constructor(
+    ctx: &Context,
+    def: &ModelDef,
+) -> (Option<TokenStream>, Option<TokenStream>) {
+    let required: Vec<_> = def.fields.iter().filter(|f| f.required).collect();
+    if required.is_empty() {
+        return (Some(quote!(Default,)), None);
+    }
+    // Past a handful of arguments a struct literal names each value better.
+    if required.len() > MAX_CONSTRUCTOR_ARGUMENTS {
+        return (None, None);
+    }
+    let name = ident(&def.name);
+    let params = required.iter().map(|field| {
+        let rust = field_ident(field);
+        match TypeRef::parse(&field.ty).expect("validated type") {
+            TypeRef::String => quote!(#rust: impl Into<String>),
+            _ => {
+                let ty = ctx.field_type(field);
+                quote!(#rust: #ty)
+            }
+        }
+    });
+    let inits = def.fields.iter().map(|field| {
+        let rust = field_ident(field);
+        let ty = TypeRef::parse(&field.ty).expect("validated type");
+        match (field.required, ty) {
+            (true, TypeRef::String) => quote!(#rust: #rust.into()),
+            (true, _) => quote!(#rust),
+            (false, TypeRef::Json) => quote!(#rust: ::serde_json::Value::Null),
+            (false, _) => quote!(#rust: None),
+        }
+    });
+    let text = doc(&format!(
+        "A `{}` with the required fields; the optional ones are unset.",
+        def.name
+    ));
+    (
+        None,
+        Some(quote! {
+            impl #name {
+                #text
+                pub fn new(#(#params),*) -> Self {
+                    #name { #(#inits),* }
+                }
+            }
+        }),
+    )
 }
 
 fn callback(def: &Callback) -> TokenStream {

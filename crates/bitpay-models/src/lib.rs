@@ -1161,7 +1161,7 @@ pub struct RequestTokenRequest {
 }
 
 impl RequestTokenRequest {
-    /// A `RequestTokenRequest` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(id: impl Into<String>, facade: TokenFacade) -> Self {
         RequestTokenRequest {
             id: id.into(),
@@ -1190,7 +1190,7 @@ pub struct ClaimPairingCodeRequest {
 }
 
 impl ClaimPairingCodeRequest {
-    /// A `ClaimPairingCodeRequest` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(id: impl Into<String>, pairing_code: impl Into<String>) -> Self {
         ClaimPairingCodeRequest {
             id: id.into(),
@@ -1454,7 +1454,7 @@ pub struct CreateInvoiceRequest {
 }
 
 impl CreateInvoiceRequest {
-    /// A `CreateInvoiceRequest` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(price: ::paysmith_types::Decimal, currency: impl Into<String>) -> Self {
         CreateInvoiceRequest {
             price,
@@ -2098,7 +2098,7 @@ pub struct InvoicesQuery {
 }
 
 impl InvoicesQuery {
-    /// A `InvoicesQuery` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(date_start: impl Into<String>, date_end: impl Into<String>) -> Self {
         InvoicesQuery {
             date_start: date_start.into(),
@@ -2222,7 +2222,7 @@ pub struct CreateRefundRequest {
 }
 
 impl CreateRefundRequest {
-    /// A `CreateRefundRequest` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(invoice_id: impl Into<String>, amount: ::paysmith_types::Decimal) -> Self {
         CreateRefundRequest {
             invoice_id: invoice_id.into(),
@@ -2367,7 +2367,7 @@ pub struct RefundsQuery {
 }
 
 impl RefundsQuery {
-    /// A `RefundsQuery` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(invoice_id: impl Into<String>) -> Self {
         RefundsQuery {
             invoice_id: invoice_id.into(),
@@ -2388,7 +2388,7 @@ pub struct UpdateRefundRequest {
 }
 
 impl UpdateRefundRequest {
-    /// A `UpdateRefundRequest` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(status: RefundStatus) -> Self {
         UpdateRefundRequest { status }
     }
@@ -2822,7 +2822,7 @@ pub struct LedgerEntriesQuery {
 }
 
 impl LedgerEntriesQuery {
-    /// A `LedgerEntriesQuery` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(start_date: impl Into<String>, end_date: impl Into<String>) -> Self {
         LedgerEntriesQuery {
             start_date: start_date.into(),
@@ -2990,7 +2990,7 @@ pub struct RecipientInvite {
 }
 
 impl RecipientInvite {
-    /// A `RecipientInvite` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(email: impl Into<String>) -> Self {
         RecipientInvite {
             email: email.into(),
@@ -3018,7 +3018,7 @@ pub struct InviteRecipientsRequest {
 }
 
 impl InviteRecipientsRequest {
-    /// A `InviteRecipientsRequest` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(recipients: Vec<RecipientInvite>) -> Self {
         InviteRecipientsRequest {
             recipients,
@@ -3173,7 +3173,7 @@ pub struct CreatePayoutRequest {
 }
 
 impl CreatePayoutRequest {
-    /// A `CreatePayoutRequest` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(
         amount: ::paysmith_types::Decimal,
         currency: impl Into<String>,
@@ -3209,7 +3209,7 @@ pub struct CreatePayoutGroupRequest {
 }
 
 impl CreatePayoutGroupRequest {
-    /// A `CreatePayoutGroupRequest` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(instructions: Vec<CreatePayoutRequest>) -> Self {
         CreatePayoutGroupRequest { instructions }
     }
@@ -3495,7 +3495,7 @@ pub struct CreateBillRequest {
 }
 
 impl CreateBillRequest {
-    /// A `CreateBillRequest` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(
         currency: impl Into<String>,
         email: impl Into<String>,

@@ -181,7 +181,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// A `ApiError` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(errors: impl Into<String>) -> Self {
         ApiError {
             errors: errors.into(),
@@ -235,7 +235,7 @@ pub struct BuyRequest {
 }
 
 impl BuyRequest {
-    /// A `BuyRequest` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(traded_fiat: ::paysmith_types::Decimal) -> Self {
         BuyRequest { traded_fiat }
     }
@@ -271,7 +271,7 @@ pub struct WithdrawalRequest {
 }
 
 impl WithdrawalRequest {
-    /// A `WithdrawalRequest` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(address: impl Into<String>, amount: ::paysmith_types::Decimal) -> Self {
         WithdrawalRequest {
             address: address.into(),

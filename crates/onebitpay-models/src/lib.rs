@@ -527,7 +527,7 @@ pub struct RateRequest {
 }
 
 impl RateRequest {
-    /// A `RateRequest` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(crypto_currency: impl Into<String>, legal_currency: impl Into<String>) -> Self {
         RateRequest {
             crypto_currency: crypto_currency.into(),
@@ -689,7 +689,7 @@ pub struct CodeMessage {
 }
 
 impl CodeMessage {
-    /// A `CodeMessage` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(code: i64, message: impl Into<String>) -> Self {
         CodeMessage {
             code,
@@ -715,7 +715,7 @@ pub struct PendingListRequest {
 }
 
 impl PendingListRequest {
-    /// A `PendingListRequest` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(page_num: i64, page_size: i64) -> Self {
         PendingListRequest {
             page_num,
@@ -788,7 +788,7 @@ pub struct ApproveRequest {
 }
 
 impl ApproveRequest {
-    /// A `ApproveRequest` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(id: i64, status: SignStatus, data: impl Into<String>) -> Self {
         ApproveRequest {
             id,
@@ -818,7 +818,7 @@ pub struct CollectRequest {
 }
 
 impl CollectRequest {
-    /// A `CollectRequest` with the required fields; the optional ones are unset.
+    /// The required fields; the optional ones are unset.
     pub fn new(is_main: IsMain, data: impl Into<String>) -> Self {
         CollectRequest {
             is_main,

@@ -591,10 +591,7 @@ fn outbound_constructor(
             (false, _) => quote!(#rust: None),
         }
     });
-    let text = doc(&format!(
-        "A `{}` with the required fields; the optional ones are unset.",
-        def.name
-    ));
+    let text = doc("The required fields; the optional ones are unset.");
     (
         None,
         Some(quote! {

@@ -50,6 +50,10 @@ openssl pkcs12 -export -nomac -inkey "$WORK/key.pem" -in "$WORK/cert.pem" -name 
 openssl pkcs12 -export -legacy -keypbe PBE-SHA1-RC4-128 -certpbe PBE-SHA1-3DES \
     -inkey "$WORK/key.pem" -in "$WORK/cert.pem" -name "$ALIAS" \
     -passout "pass:$PW" -out "$OUT/unsupported-rc4.pfx"
+# The same without a MAC: nothing can then tell whether the password is right.
+openssl pkcs12 -export -legacy -nomac -keypbe PBE-SHA1-RC4-128 -certpbe PBE-SHA1-3DES \
+    -inkey "$WORK/key.pem" -in "$WORK/cert.pem" -name "$ALIAS" \
+    -passout "pass:$PW" -out "$OUT/unsupported-rc4-nomac.pfx"
 
 # 3. A different RSA key (wrong-key checks) and an EC key (not-RSA checks).
 keytool_rsa "$OUT/other-key.pfx"

@@ -291,7 +291,7 @@ fn shard_from(doc: &Doc<'_>) -> Result<ShardKey, InputError> {
     };
     loaded.map_err(|e| {
         let field = match e {
-            Pkcs12Error::WrongPassword => "password",
+            Pkcs12Error::WrongPassword { .. } => "password",
             _ => "pfx_base64",
         };
         InputError::new(field, e.to_string())

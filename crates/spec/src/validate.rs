@@ -89,6 +89,7 @@ fn check_scheme(scheme: &Loaded<SchemeFile>, out: &mut Vec<Diagnostic>) {
         }
         check_vector(scheme, &at, vector, &errata, out);
     }
+    check_signing_examples(scheme, &errata, out);
     if let (Some(HttpBinding::HeaderParams(_)), SchemeFamily::RsaPkcs1v15PrivateEncrypt(_)) =
         (&file.http, &file.signing)
     {
@@ -96,6 +97,44 @@ fn check_scheme(scheme: &Loaded<SchemeFile>, out: &mut Vec<Diagnostic>) {
             &FieldPath::root().key("http"),
             "a header_params binding needs the sorted-params-digest family",
         ));
+    }
+}
+
+/// Each printed signing input names a vector of the scheme and is a JSON object.
+fn check_signing_examples(
+    scheme: &Loaded<SchemeFile>,
+    errata: &HashSet<String>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut ids = HashSet::new();
+    for (index, example) in scheme.value.examples.iter().enumerate() {
+        let at = FieldPath::root().key("examples").index(index);
+        if !ids.insert(example.id.as_str()) {
+            out.push(scheme.diagnostic(
+                &at.key("id"),
+                format!("duplicate example id `{}`", example.id),
+            ));
+        }
+        if !scheme.value.vectors.iter().any(|v| v.id == example.vector)
+            && !scheme.pruned.names.contains(&example.vector)
+        {
+            out.push(scheme.diagnostic(
+                &at.key("vector"),
+                format!("unknown vector `{}`", example.vector),
+            ));
+        }
+        if !matches!(
+            serde_json::from_str::<serde_json::Value>(&example.json),
+            Ok(serde_json::Value::Object(_))
+        ) {
+            out.push(scheme.diagnostic(&at.key("json"), "a signing input must be a JSON object"));
+        }
+        if let Some(erratum) = &example.erratum
+            && !errata.contains(erratum)
+            && !scheme.pruned.names.contains(erratum)
+        {
+            out.push(scheme.diagnostic(&at.key("erratum"), format!("unknown erratum `{erratum}`")));
+        }
     }
 }
 
@@ -378,6 +417,12 @@ impl<'a> ApiCheck<'a> {
                         }
                         if field.wire.is_some() && !ty.is_decimal() {
                             self.problem(&fat.key("wire"), "`wire` applies to decimal fields only");
+                        }
+                        if field.parse_only && field.required {
+                            self.problem(
+                                &fat.key("parse_only"),
+                                "a field that is never sent cannot be required",
+                            );
                         }
                     }
                 }

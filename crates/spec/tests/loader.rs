@@ -297,6 +297,44 @@ fn unknown_keys_read_alike_whether_the_schema_or_the_model_finds_them() {
 }
 
 #[test]
+fn signing_examples_and_parse_only_fields_are_checked() {
+    let root = copy_of_spec("examples");
+    let api = "spec/apis/onebitpay.yaml";
+    let scheme = "spec/schemes/onebitpay-md5.yaml";
+    edit(
+        &root,
+        scheme,
+        "    vector: authentication-example\n    complete: true",
+        "    vector: authentication-exampel\n    complete: true",
+    );
+    edit(
+        &root,
+        scheme,
+        "    erratum: timestamp-number-in-example\n    json: |",
+        "    erratum: timestamp-as-number\n    json: |",
+    );
+    edit(
+        &root,
+        api,
+        "        required: false\n        parse_only: true",
+        "        required: true\n        parse_only: true",
+    );
+    let problems = load(&root).unwrap_err().0;
+    let vector = find(&problems, "unknown vector `authentication-exampel`");
+    assert_eq!(vector.path, "examples[1].vector");
+    assert_eq!(
+        vector.line,
+        line_of(&root, scheme, "authentication-exampel")
+    );
+    let erratum = find(&problems, "unknown erratum `timestamp-as-number`");
+    assert_eq!(erratum.path, "examples[1].erratum");
+    let required = find(&problems, "never sent cannot be required");
+    assert!(required.path.ends_with(".parse_only"), "{}", required.path);
+    assert_eq!(problems.len(), 3, "{problems:#?}");
+    fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
 fn a_yaml_syntax_error_names_its_line() {
     let root = copy_of_spec("syntax");
     let api = "spec/apis/onebitpay.yaml";

@@ -440,6 +440,9 @@ fn model(ctx: &Context, def: &ModelDef) -> TokenStream {
         {
             text.push_str(&format!("\n\nInferred: {inferred}"));
         }
+        if field.parse_only {
+            text.push_str("\n\nRead when parsing, never sent: a value set here is not serialised.");
+        }
         let field_doc = doc(&text);
         let parsed = TypeRef::parse(&field.ty).expect("validated type");
         let mut attrs = Vec::new();
@@ -454,7 +457,9 @@ fn model(ctx: &Context, def: &ModelDef) -> TokenStream {
             };
             attrs.push(quote!(with = #with));
         }
-        if !field.required {
+        if field.parse_only {
+            attrs.push(quote!(default, skip_serializing));
+        } else if !field.required {
             attrs.push(quote!(default, skip_serializing_if = "Option::is_none"));
         }
         let serde_attr = (!attrs.is_empty()).then(|| quote!(#[serde(#(#attrs),*)]));

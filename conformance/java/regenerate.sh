@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates conformance/fixtures/onebitpay-mpc-rsa/ with fresh test keys and
-# JDK-computed vectors. Run from the repository root. Needs JDK 17+ (java,
-# keytool) and OpenSSL 3 (with the legacy provider for -legacy).
+# JDK-computed vectors, then every copy and snapshot that depends on the key. Run
+# from the repository root. Needs JDK 17+ (java, keytool), OpenSSL 3 (with the
+# legacy provider for -legacy) and cargo.
 set -euo pipefail
 
 if [[ ! -f conformance/java/GenMpcVectors.java ]]; then
@@ -66,3 +67,16 @@ java conformance/java/GenMpcVectors.java "$OUT" "$PW"
 
 # OpenSSL writes 0600; these are throw-away test keys meant to be committed.
 chmod 644 "$OUT"/*
+
+# 5. What the new key decides outside the fixture folder: the sandbox's copy of the
+#    public key (read at build time); the spec built into the paysmith command, which
+#    holds vectors.json (and the spec hash the generated files carry); and the
+#    signed-request snapshots of approve and collect_funds (their `data` is an RSA
+#    signature, and `Sign` covers it).
+cp "$OUT/public.pem" crates/sandbox/fixtures/onebitpay-shard-public.pem
+cargo xtask codegen
+INSTA_UPDATE=always INSTA_FORCE_PASS=1 \
+    cargo test --quiet -p paysmith-conformance --test snapshots >/dev/null
+# The rewritten snapshots hold as written, and the copies match the fixtures.
+cargo test --quiet -p paysmith-conformance --test snapshots --test fixture_copies
+echo "regenerated; review with: git diff --stat, then run the whole test suite"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates conformance/fixtures/onebitpay-mpc-rsa/ with fresh test keys and
-# JDK-computed vectors. Run from the repository root. Needs JDK 17+ (java,
-# keytool) and OpenSSL 3 (with the legacy provider for -legacy).
+# JDK-computed vectors, then every copy and snapshot that depends on the key. Run
+# from the repository root. Needs JDK 17+ (java, keytool), OpenSSL 3 (with the
+# legacy provider for -legacy) and cargo.
 set -euo pipefail
 
 if [[ ! -f conformance/java/GenMpcVectors.java ]]; then
@@ -50,6 +51,10 @@ openssl pkcs12 -export -nomac -inkey "$WORK/key.pem" -in "$WORK/cert.pem" -name 
 openssl pkcs12 -export -legacy -keypbe PBE-SHA1-RC4-128 -certpbe PBE-SHA1-3DES \
     -inkey "$WORK/key.pem" -in "$WORK/cert.pem" -name "$ALIAS" \
     -passout "pass:$PW" -out "$OUT/unsupported-rc4.pfx"
+# The same without a MAC: nothing can then tell whether the password is right.
+openssl pkcs12 -export -legacy -nomac -keypbe PBE-SHA1-RC4-128 -certpbe PBE-SHA1-3DES \
+    -inkey "$WORK/key.pem" -in "$WORK/cert.pem" -name "$ALIAS" \
+    -passout "pass:$PW" -out "$OUT/unsupported-rc4-nomac.pfx"
 
 # 3. A different RSA key (wrong-key checks) and an EC key (not-RSA checks).
 keytool_rsa "$OUT/other-key.pfx"
@@ -62,3 +67,16 @@ java conformance/java/GenMpcVectors.java "$OUT" "$PW"
 
 # OpenSSL writes 0600; these are throw-away test keys meant to be committed.
 chmod 644 "$OUT"/*
+
+# 5. What the new key decides outside the fixture folder: the sandbox's copy of the
+#    public key (read at build time); the spec built into the paysmith command, which
+#    holds vectors.json (and the spec hash the generated files carry); and the
+#    signed-request snapshots of approve and collect_funds (their `data` is an RSA
+#    signature, and `Sign` covers it).
+cp "$OUT/public.pem" crates/sandbox/fixtures/onebitpay-shard-public.pem
+cargo xtask codegen
+INSTA_UPDATE=always INSTA_FORCE_PASS=1 \
+    cargo test --quiet -p paysmith-conformance --test snapshots >/dev/null
+# The rewritten snapshots hold as written, and the copies match the fixtures.
+cargo test --quiet -p paysmith-conformance --test snapshots --test fixture_copies
+echo "regenerated; review with: git diff --stat, then run the whole test suite"

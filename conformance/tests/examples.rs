@@ -49,12 +49,93 @@ fn parse(
     roundtrip(&api.id, model, &payload)
 }
 
+/// How many JSON examples each document prints, so none can vanish from the spec
+/// unnoticed.
+const DOCUMENTED_EXAMPLES: &[(&str, usize)] = &[
+    // 12 ```json blocks of 001_cc5ec75f2229014b.txt plus the signObject of "Signature example".
+    ("onebitpay", 13),
+    // The shell-tab JSON of 002_e447c3fd7c208423.txt: ping, the error object, rates,
+    // create client, get client, buy, withdrawal, transactions, one transaction.
+    ("bitpro", 9),
+    // The webhook payload of 003_6225fb776d893821.txt.
+    ("bitpro_mapi", 1),
+    // The pairing response of 004_8dfd841432626b8e.txt, and 20 response, notification
+    // and error examples of BitPay's API reference and SDK guides (spec/apis/bitpay.yaml).
+    ("bitpay", 21),
+];
+
+/// Signing inputs printed as JSON, per scheme.
+const DOCUMENTED_SIGNING_INPUTS: &[(&str, usize)] = &[
+    // The two objects of 001's "Authentication example".
+    ("onebitpay-md5", 2),
+];
+
+#[test]
+fn every_scheme_keeps_its_printed_signing_inputs() {
+    let spec = spec();
+    let schemes: Vec<(&str, usize)> = spec
+        .schemes
+        .iter()
+        .filter(|loaded| !loaded.value.examples.is_empty())
+        .map(|loaded| (loaded.value.id.as_str(), loaded.value.examples.len()))
+        .collect();
+    assert_eq!(schemes, DOCUMENTED_SIGNING_INPUTS);
+}
+
+/// Each printed signing input is (part of) its vector's input: every value, as the text
+/// the scheme signs, is the vector's parameter; a complete one has every parameter.
+#[test]
+fn every_printed_signing_input_is_its_vectors_input() {
+    let spec = spec();
+    for loaded in &spec.schemes {
+        let scheme = &loaded.value;
+        for example in &scheme.examples {
+            let at = format!("{}/{}", scheme.id, example.id);
+            let printed: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&example.json).unwrap_or_else(|e| panic!("{at}: {e}"));
+            let vector = scheme
+                .vectors
+                .iter()
+                .find(|v| v.id == example.vector)
+                .unwrap_or_else(|| panic!("{at}: no vector {}", example.vector));
+            let params = vector.input["params"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{at}: the vector's input has no params"));
+            for (key, value) in &printed {
+                let text = paysmith_sign::stringify_json_scalar(value)
+                    .unwrap_or_else(|| panic!("{at}: `{key}` is not a scalar"));
+                assert_eq!(
+                    params.get(key).and_then(|v| v.as_str()),
+                    Some(text.as_str()),
+                    "{at}: `{key}`"
+                );
+            }
+            if example.complete {
+                let mut printed_keys: Vec<&String> = printed.keys().collect();
+                let mut vector_keys: Vec<&String> = params.keys().collect();
+                printed_keys.sort();
+                vector_keys.sort();
+                assert_eq!(printed_keys, vector_keys, "{at}");
+            }
+            // An erratum on a printed input stands for a value printed other than as the
+            // string that is signed.
+            let differs = printed.values().any(|v| !v.is_string());
+            assert_eq!(
+                example.erratum.is_some(),
+                differs,
+                "{at}: an erratum exactly when a value is printed as a non-string"
+            );
+        }
+    }
+}
+
 #[test]
 fn every_documented_example_parses_or_is_a_tracked_erratum() {
     let spec = spec();
-    let mut checked = 0;
+    let mut checked = std::collections::BTreeMap::new();
     for loaded in &spec.apis {
         let api = &loaded.value;
+        checked.insert(api.id.as_str(), 0);
         for example in &api.examples {
             let printed = parse(api, &example.model, example.enveloped, &example.json);
             match (&example.erratum, &example.corrected) {
@@ -85,14 +166,14 @@ fn every_documented_example_parses_or_is_a_tracked_erratum() {
                 }
                 (Some(_), None) => unreachable!("the loader requires `corrected` with `erratum`"),
             }
-            checked += 1;
+            *checked.get_mut(api.id.as_str()).unwrap() += 1;
         }
     }
-    // 12 ```json blocks in the 1BitPay document plus the signObject of "Signature example".
-    assert!(
-        checked >= 13,
-        "expected every 1BitPay example, checked {checked}"
-    );
+    // Every API is listed with its document's count: an example cannot vanish, nor an
+    // API arrive without saying how many examples its document prints.
+    let expected: std::collections::BTreeMap<&str, usize> =
+        DOCUMENTED_EXAMPLES.iter().copied().collect();
+    assert_eq!(checked, expected);
 }
 
 #[test]

@@ -153,3 +153,91 @@ proptest! {
         prop_assert!(ONEBITPAY_MPC_RSA.verify(&shard.public_key(), &other, trace.signature()).is_err());
     }
 }
+
+/// The fixture shard's public key, loaded once.
+fn shard_public_key() -> paysmith_sign::rsa::RsaPublicKey {
+    static KEY: std::sync::LazyLock<paysmith_sign::rsa::RsaPublicKey> =
+        std::sync::LazyLock::new(|| {
+            paysmith_sign::load_shard(
+                &paysmith_conformance::onebitpay::shard_pfx(),
+                &Secret::new("1bitpaymer1c92b0319ef5b794"),
+            )
+            .unwrap()
+            .public_key()
+        });
+    KEY.clone()
+}
+
+/// The JSON the document says an approve signs, written here from the request's fields
+/// (id, from, to, value, chainId, status; absent ones left out), not by the client.
+fn approve_plaintext(request: &paysmith_onebitpay_models::ApproveRequest) -> String {
+    let mut covered = serde_json::Map::new();
+    covered.insert("id".into(), request.id.into());
+    if let Some(from) = &request.from_address {
+        covered.insert("from".into(), from.as_str().into());
+    }
+    if let Some(to) = &request.to_address {
+        covered.insert("to".into(), to.as_str().into());
+    }
+    if let Some(value) = &request.value {
+        covered.insert("value".into(), value.to_string().into());
+    }
+    if let Some(chain_id) = &request.chain_id {
+        covered.insert("chainId".into(), chain_id.as_str().into());
+    }
+    covered.insert("status".into(), request.status.code().into());
+    serde_json::Value::Object(covered).to_string()
+}
+
+/// What one PKCS#1 v1.5 block of the 2048-bit shard holds.
+const MAX_PLAINTEXT: usize = 2048 / 8 - 11;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// A generated approve request's `data` opens under the shard's public key to exactly
+    /// its covered fields; a request whose `value` or `to` differs does not match it.
+    #[test]
+    fn approve_data_covers_exactly_its_fields(request in onebitpay::strategies::approve_request()) {
+        use paysmith_onebitpay_models::schemes::ONEBITPAY_MPC_RSA;
+        let plaintext = approve_plaintext(&request);
+        let built = fixed_client().build_approve(&request);
+        if plaintext.len() > MAX_PLAINTEXT {
+            // Too long for one RSA block: refused, never truncated.
+            prop_assert!(built.is_err());
+            return Ok(());
+        }
+        let signed = built.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&signed.body).unwrap();
+        let data = body["data"].as_str().unwrap();
+        let public = shard_public_key();
+        prop_assert!(ONEBITPAY_MPC_RSA.verify(&public, &plaintext, data).is_ok());
+
+        let mut other_value = request.clone();
+        other_value.value = Some(request.value.map_or(Decimal::ONE, |v| v + Decimal::ONE));
+        prop_assert!(ONEBITPAY_MPC_RSA.verify(&public, &approve_plaintext(&other_value), data).is_err());
+        let mut other_to = request.clone();
+        other_to.to_address = Some(format!("{}x", request.to_address.as_deref().unwrap_or_default()));
+        prop_assert!(ONEBITPAY_MPC_RSA.verify(&public, &approve_plaintext(&other_to), data).is_err());
+    }
+
+    /// A generated collect request's `data` opens to exactly `{"isMain":<code>}`; the
+    /// other code does not match it.
+    #[test]
+    fn collect_data_covers_exactly_is_main(request in onebitpay::strategies::collect_request()) {
+        use paysmith_onebitpay_models::IsMain;
+        use paysmith_onebitpay_models::schemes::ONEBITPAY_MPC_RSA;
+        let signed = fixed_client().build_collect_funds(&request).unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&signed.body).unwrap();
+        let data = body["data"].as_str().unwrap();
+        let public = shard_public_key();
+        let plaintext = format!(r#"{{"isMain":{}}}"#, request.is_main.code());
+        prop_assert!(ONEBITPAY_MPC_RSA.verify(&public, &plaintext, data).is_ok());
+        let other = match request.is_main {
+            IsMain::Main => IsMain::NotMain,
+            IsMain::NotMain => IsMain::Main,
+        };
+        let tampered = format!(r#"{{"isMain":{}}}"#, other.code());
+        prop_assert!(ONEBITPAY_MPC_RSA.verify(&public, &tampered, data).is_err());
+    }
+}

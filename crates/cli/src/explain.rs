@@ -72,3 +72,62 @@ pub fn shown(stage: &Stage, show_secrets: bool) -> &str {
         &stage.value
     }
 }
+
+/// Stages whose value is a JSON object (kept as text in the trace, so vectors compare
+/// exact strings).
+const OBJECT_STAGES: &[&str] = &["headers"];
+
+/// The stage as a value of `paysmith sign`'s JSON output: a JSON object for the stages
+/// that hold one (so `jq .headers.Authorization` works), else the text.
+pub fn stage_json(stage: &Stage, show_secrets: bool) -> serde_json::Value {
+    let text = shown(stage, show_secrets);
+    if OBJECT_STAGES.contains(&stage.name)
+        && let Ok(object @ serde_json::Value::Object(_)) = serde_json::from_str(text)
+    {
+        return object;
+    }
+    text.into()
+}
+
+/// `text` with every line after the first prefixed by `indent`, so a multi-line value
+/// (an Acquia string to sign) stays inside its numbered step.
+pub fn indent_continuation(text: &str, indent: &str) -> String {
+    text.replace('\n', &format!("\n{indent}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stage(name: &'static str, value: &str, secret: bool) -> Stage {
+        Stage {
+            name,
+            value: value.into(),
+            secret,
+        }
+    }
+
+    #[test]
+    fn headers_become_an_object_and_other_stages_stay_text() {
+        let headers = stage(
+            "headers",
+            r#"{"Authorization":"Bitpro k:s","Date":"d"}"#,
+            false,
+        );
+        let json = stage_json(&headers, false);
+        assert_eq!(json["Authorization"], "Bitpro k:s");
+        let other = stage("string_to_sign", r#"{"a":1}"#, false);
+        assert_eq!(stage_json(&other, false), r#"{"a":1}"#);
+        let secret = stage("headers", r#"{"a":"b"}"#, true);
+        assert_eq!(stage_json(&secret, false), REDACTED);
+    }
+
+    #[test]
+    fn continuation_lines_are_indented() {
+        assert_eq!(
+            indent_continuation("GET\nhost\n/", "   "),
+            "GET\n   host\n   /"
+        );
+        assert_eq!(indent_continuation("one line", "   "), "one line");
+    }
+}

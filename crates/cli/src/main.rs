@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use paysmith_cli::explain::{describe, shown};
+use paysmith_cli::explain::{describe, indent_continuation, shown, stage_json};
 use paysmith_cli::{junit, vectors};
 use paysmith_sign::binding::flatten_body;
 use paysmith_sign::{SchemeFamily, Secret, Trace, VerifyError, sign_input, verify_input};
@@ -201,7 +201,7 @@ fn sign(spec: &Spec, scheme: &str, input: &str, show_secrets: bool) -> Result<u8
     out.insert("scheme".into(), scheme.into());
     out.insert("family".into(), family.name().into());
     for stage in trace.iter() {
-        out.insert(stage.name.into(), shown(stage, show_secrets).into());
+        out.insert(stage.name.into(), stage_json(stage, show_secrets));
     }
     println!(
         "{}",
@@ -218,7 +218,10 @@ fn print_steps(family: &str, trace: &Trace, show_secrets: bool) {
             stage.name,
             describe(family, stage.name)
         );
-        println!("   {}", shown(stage, show_secrets));
+        println!(
+            "   {}",
+            indent_continuation(shown(stage, show_secrets), "   ")
+        );
     }
 }
 
@@ -276,9 +279,9 @@ fn verify_scheme(
             println!(
                 "MISMATCH at stage plaintext: the signature is valid for this key but was made over"
             );
-            println!("   {signed}");
+            println!("   {}", indent_continuation(&signed, "   "));
             println!("not over");
-            println!("   {expected}");
+            println!("   {}", indent_continuation(&expected, "   "));
             Ok(1)
         }
         Err(VerifyError::SignatureInvalid { trace }) => {
@@ -314,15 +317,27 @@ fn compare_stages(
     }
     for (number, stage) in trace.iter().enumerate() {
         let value = shown(stage, show_secrets);
+        let continued = |text: &str| indent_continuation(text, "            ");
         match expect.get(stage.name).map(|v| v.as_str()) {
-            None => println!("{}. {}: {value}", number + 1, stage.name),
-            Some(Some(expected)) if expected == stage.value => {
-                println!("{}. {}: ok {value}", number + 1, stage.name)
-            }
+            None => println!(
+                "{}. {}: {}",
+                number + 1,
+                stage.name,
+                indent_continuation(value, "   ")
+            ),
+            Some(Some(expected)) if expected == stage.value => println!(
+                "{}. {}: ok {}",
+                number + 1,
+                stage.name,
+                indent_continuation(value, "   ")
+            ),
             Some(expected) => {
                 println!("{}. {}: MISMATCH", number + 1, stage.name);
-                println!("   computed {value}");
-                println!("   expected {}", expected.unwrap_or("<not a string>"));
+                println!("   computed {}", continued(value));
+                println!(
+                    "   expected {}",
+                    continued(expected.unwrap_or("<not a string>"))
+                );
                 println!(
                     "the first stage that disagrees is `{}` ({})",
                     stage.name,

@@ -320,10 +320,10 @@ fn sign_bitpro_reproduces_the_documented_example_from_stdin() {
         "POST,FBgiRcA+lHYYgLkAc2JX5g==,/api/v1/clients/BT-C962387/withdrawal,Mon, 10 Apr 2017 04:43:12 GMT"
     );
     assert_eq!(json["signature"], "W81e6C9NeGYqau1RWhyGtw8YfoY=");
-    let headers: serde_json::Value =
-        serde_json::from_str(json["headers"].as_str().unwrap()).unwrap();
+    // `headers` is a JSON object, so `jq .headers.Authorization` works.
+    let headers = &json["headers"];
     assert_eq!(
-        headers,
+        *headers,
         serde_json::json!({
             "Authorization": "Bitpro M3175465:W81e6C9NeGYqau1RWhyGtw8YfoY=",
             "Content-MD5": "FBgiRcA+lHYYgLkAc2JX5g==",
@@ -371,8 +371,8 @@ fn sign_acquia_prints_the_string_to_sign_and_every_header() {
             "\n1525954955\napplication/json\n1yDj0wW+31Z0+O47OqfczD/hSbtHRKGEiBiB4f3fwN8="
         )
     );
-    let headers: serde_json::Value =
-        serde_json::from_str(json["headers"].as_str().unwrap()).unwrap();
+    let headers = &json["headers"];
+    assert!(headers.is_object(), "{headers}");
     assert_eq!(headers["X-Authorization-Timestamp"], "1525954955");
     assert_eq!(
         headers["X-Authorization-Content-SHA256"],
@@ -574,4 +574,134 @@ fn bitpay_pair_refuses_incomplete_input_before_any_call() {
         "nothing is written from bad input"
     );
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Every inline vector of every scheme, signed by the command: each expected stage is
+/// printed as the vector says, and a `headers` stage is a JSON object equal to the
+/// vector's (which keeps the exact string the trace holds).
+#[test]
+fn sign_prints_every_vector_stage_and_headers_as_an_object_for_every_scheme() {
+    let spec = paysmith_spec::load(&repo_root()).unwrap_or_else(|d| panic!("{d}"));
+    let mut with_headers = Vec::new();
+    for scheme in &spec.schemes {
+        let scheme = &scheme.value;
+        for vector in scheme
+            .vectors
+            .iter()
+            .filter(|v| v.mode == paysmith_spec::model::VectorMode::Sign)
+        {
+            let at = format!("{}/{}", scheme.id, vector.id);
+            let input = scratch("every-scheme.json", &vector.input.to_string());
+            let output = paysmith(&[
+                "sign",
+                &scheme.id,
+                "--input",
+                input.to_str().unwrap(),
+                "--show-secrets",
+            ]);
+            assert!(output.status.success(), "{at}: {}", stderr(&output));
+            let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+            if let Some(headers) = json.get("headers") {
+                assert!(headers.is_object(), "{at}: headers is {headers}");
+                with_headers.push(scheme.id.clone());
+            }
+            for (stage, expected) in &vector.expect {
+                if stage == "headers" {
+                    let expected: serde_json::Value = serde_json::from_str(expected).unwrap();
+                    assert_eq!(json["headers"], expected, "{at}");
+                } else {
+                    assert_eq!(json[stage], expected.as_str(), "{at}: stage {stage}");
+                }
+            }
+        }
+    }
+    with_headers.dedup();
+    for scheme in ["bitpro-hmac-sha1", "acquia-http-hmac-v2", "bitpay-ecdsa"] {
+        assert!(
+            with_headers.iter().any(|s| s == scheme),
+            "{scheme} printed no headers object: {with_headers:?}"
+        );
+    }
+}
+
+#[test]
+fn a_bitpro_date_that_is_not_rfc_1123_gmt_exits_2_naming_the_field() {
+    for date in [
+        "10 Apr 2017",
+        "Mon, 10 Apr 2017 04:43:12 +0000",
+        "2017-04-10T04:43:12Z",
+    ] {
+        let input = serde_json::json!({
+            "method": "POST",
+            "uri": "/api/v1/clients",
+            "date": date,
+            "body": "",
+            "api_key": "M3175465",
+            "secret": BITPRO_SECRET
+        });
+        let file = scratch("bitpro-date.json", &input.to_string());
+        for command in ["sign", "explain"] {
+            let output = paysmith(&[
+                command,
+                "bitpro-hmac-sha1",
+                "--input",
+                file.to_str().unwrap(),
+            ]);
+            assert_eq!(output.status.code(), Some(2), "{command} {date}");
+            assert!(
+                stderr(&output).contains("`date`") && stderr(&output).contains("RFC 1123"),
+                "{command} {date}: {}",
+                stderr(&output)
+            );
+            assert!(
+                output.stdout.is_empty(),
+                "{command} {date}: printed a signature"
+            );
+        }
+    }
+}
+
+#[test]
+fn explain_keeps_multi_line_values_inside_their_step() {
+    let input = scratch("acquia-explain.json", &mapi_input().to_string());
+    let output = paysmith(&[
+        "explain",
+        "acquia-http-hmac-v2",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    let step = lines
+        .iter()
+        .position(|l| l.contains(". string_to_sign:"))
+        .unwrap_or_else(|| panic!("no string_to_sign step in\n{text}"));
+    // The string to sign has 8 lines (POST with a body); each is indented.
+    let value: Vec<&str> = lines[step + 1..step + 9].to_vec();
+    assert_eq!(value[0], "   POST", "{text}");
+    assert_eq!(value[1], "   sandbox.bitit.pro", "{text}");
+    assert_eq!(value[2], "   /mapi/charges", "{text}");
+    assert_eq!(
+        value[3], "   ",
+        "the empty query line is still indented:\n{text}"
+    );
+    assert_eq!(
+        value[7], "   1yDj0wW+31Z0+O47OqfczD/hSbtHRKGEiBiB4f3fwN8=",
+        "{text}"
+    );
+    // Every line after the header is a numbered step or an indented value.
+    for line in &lines[1..] {
+        let numbered = line
+            .split_once(". ")
+            .is_some_and(|(n, _)| n.parse::<u32>().is_ok());
+        assert!(
+            numbered || line.starts_with("   "),
+            "unindented line `{line}` in\n{text}"
+        );
+    }
 }

@@ -112,6 +112,12 @@ impl AcquiaKey {
         Ok(AcquiaKey(Zeroizing::new(decoded)))
     }
 
+    /// base64 HMAC-SHA256 of `message` under this key: the primitive every request and
+    /// response signature is made of.
+    pub fn sign(&self, message: &[u8]) -> String {
+        hmac_base64(self, message)
+    }
+
     fn mac(&self) -> Hmac<Sha256> {
         Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length")
     }

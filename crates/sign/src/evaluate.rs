@@ -115,7 +115,7 @@ fn content_md5_trace(
     let parts = SignedParts {
         method: doc.required_str("method")?,
         uri: doc.required_str("uri")?,
-        date: doc.required_str("date")?,
+        date: rfc1123_date(doc.required_str("date")?)?,
         content: body.as_bytes(),
         api_key: doc.required_str("api_key")?,
     };
@@ -128,6 +128,29 @@ fn content_md5_trace(
     let signature = trace.signature().to_owned();
     trace.push("headers", headers.to_string());
     Ok((trace, signature))
+}
+
+/// `date` if it is an RFC 1123 date in GMT written exactly as the `Date` header
+/// carries it (`Mon, 10 Apr 2017 04:43:12 GMT`): a server parses the header, so any
+/// other spelling would sign a string it never rebuilds.
+fn rfc1123_date(date: &str) -> Result<&str, InputError> {
+    let canonical = httpdate::parse_http_date(date)
+        .ok()
+        .map(httpdate::fmt_http_date);
+    if canonical.as_deref() == Some(date) {
+        Ok(date)
+    } else {
+        Err(InputError::new(
+            "date",
+            format!(
+                "`{date}` is not an RFC 1123 date in GMT (write it like \
+                 `Mon, 10 Apr 2017 04:43:12 GMT`{})",
+                canonical
+                    .map(|c| format!("; this one is `{c}`"))
+                    .unwrap_or_default()
+            ),
+        ))
+    }
 }
 
 /// Verifies the `signature` in `input` according to `family`.
@@ -291,7 +314,7 @@ fn shard_from(doc: &Doc<'_>) -> Result<ShardKey, InputError> {
     };
     loaded.map_err(|e| {
         let field = match e {
-            Pkcs12Error::WrongPassword => "password",
+            Pkcs12Error::WrongPassword { .. } => "password",
             _ => "pfx_base64",
         };
         InputError::new(field, e.to_string())
@@ -514,6 +537,41 @@ mod tests {
             matches!(&e, VerifyError::Input(i) if i.field == "pfx_base64"),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn content_md5_dates_must_be_rfc_1123_gmt() {
+        let family: SchemeFamily = serde_json::from_value(json!({
+            "family": "content-md5-hmac",
+            "params": {
+                "separator": ",", "content_digest": "md5", "mac": "hmac_sha1",
+                "output": "base64", "authorization_prefix": "Bitpro", "max_skew_seconds": 900
+            }
+        }))
+        .unwrap();
+        let input = |date: &str| json!({"method": "POST", "uri": "/u", "date": date, "body": "", "api_key": "k", "secret": "s"});
+        sign_input(&family, &input("Mon, 10 Apr 2017 04:43:12 GMT")).unwrap();
+        for bad in [
+            "10 Apr 2017",
+            "Monday, 10-Apr-17 04:43:12 GMT",
+            "Mon Apr 10 04:43:12 2017",
+            "Mon, 10 Apr 2017 04:43:12 +0000",
+            "Tue, 10 Apr 2017 04:43:12 GMT",
+            "mon, 10 apr 2017 04:43:12 gmt",
+        ] {
+            let e = sign_input(&family, &input(bad)).unwrap_err();
+            assert_eq!(e.field, "date", "{bad}");
+            assert!(e.problem.contains("RFC 1123"), "{bad}: {e}");
+        }
+        // Another RFC 7231 form is named together with its RFC 1123 spelling.
+        let e = sign_input(&family, &input("Monday, 10-Apr-17 04:43:12 GMT")).unwrap_err();
+        assert!(e.problem.contains("`Mon, 10 Apr 2017 04:43:12 GMT`"), "{e}");
+        let mut verify = input("10 Apr 2017");
+        verify["signature"] = json!("x");
+        assert!(matches!(
+            verify_input(&family, &verify),
+            Err(VerifyError::Input(i)) if i.field == "date"
+        ));
     }
 
     #[test]

@@ -37,7 +37,7 @@ mod trace;
 pub use encoding::{DigestAlgorithm, OutputEncoding};
 pub use error::{InputError, SignError, VerifyError};
 pub use evaluate::{SchemeFamily, sign_input, stringify_json_scalar, verify_input};
-pub use pkcs12::{Pkcs12Error, ShardKey, load_shard, load_shard_with_alias};
+pub use pkcs12::{PasswordEvidence, Pkcs12Error, ShardKey, load_shard, load_shard_with_alias};
 pub use rsa_private::RsaPrivateEncryptConfig;
 pub use secret::Secret;
 pub use sorted_params::SortedParamsConfig;

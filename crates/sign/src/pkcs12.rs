@@ -23,10 +23,12 @@ use crate::secret::Secret;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Pkcs12Error {
-    /// The integrity check failed: the password is wrong (or, equally
-    /// possible as far as the MAC can tell, the protected bytes were altered).
-    #[error("wrong password for the PKCS#12 file (its integrity check failed)")]
-    WrongPassword,
+    /// The password does not open the file; `evidence` says how that showed.
+    #[error("wrong password for the PKCS#12 file ({evidence})")]
+    WrongPassword {
+        /// What failed under the given password.
+        evidence: PasswordEvidence,
+    },
     /// The bytes are not a well-formed PKCS#12 file (truncated, not DER, ...).
     #[error("not a readable PKCS#12 file: {0}")]
     Corrupt(String),
@@ -39,9 +41,36 @@ pub enum Pkcs12Error {
         /// Key algorithm name and OID, e.g. `EC (1.2.840.10045.2.1)`.
         algorithm: String,
     },
-    /// The file uses a protection scheme this loader does not implement.
+    /// The file uses a protection scheme this loader does not implement; the
+    /// message also says whether the password was found right or could not be
+    /// checked.
     #[error("unsupported PKCS#12 protection: {0}")]
     Unsupported(String),
+}
+
+/// How a wrong password showed itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PasswordEvidence {
+    /// The file's MAC did not match. A wrong password and bytes altered inside
+    /// the MAC-protected area look the same to a MAC.
+    MacMismatch,
+    /// The file has no MAC; its encrypted contents did not decrypt to a valid
+    /// key or certificate, while its outer structure is intact. Without a MAC,
+    /// damaged ciphertext would look the same.
+    DecryptionFailed,
+}
+
+impl fmt::Display for PasswordEvidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PasswordEvidence::MacMismatch => "its integrity check (MAC) failed",
+            PasswordEvidence::DecryptionFailed => {
+                "the file has no integrity check (MAC), and its encrypted contents \
+                 do not decrypt under this password"
+            }
+        })
+    }
 }
 
 /// An RSA private key loaded from a PKCS#12 file.
@@ -173,12 +202,31 @@ fn load(der: &[u8], password: &Secret, alias: Option<&str>) -> Result<ShardKey, 
 
 /// Turns a `p12-keystore` failure into the error a user can act on.
 fn classify(der: &[u8], err: P12Error) -> Pkcs12Error {
+    // The MAC is checked before anything is decrypted, so a failed MAC is a
+    // wrong password even in a file that also uses an unsupported cipher.
+    if matches!(err, P12Error::MacError(_)) {
+        return Pkcs12Error::WrongPassword {
+            evidence: PasswordEvidence::MacMismatch,
+        };
+    }
     let found = inspect(der);
     if let Some(what) = found.unsupported {
-        return Pkcs12Error::Unsupported(what);
+        // These failures come after the MAC was verified.
+        let after_mac = matches!(
+            err,
+            P12Error::UnsupportedEncryptionScheme
+                | P12Error::UnsupportedContentType
+                | P12Error::UnsupportedCertificateType
+                | P12Error::Pkcs5Error(_)
+        );
+        let password = if found.has_mac && !found.unsupported_mac && after_mac {
+            "the password is right: the file's MAC matched"
+        } else {
+            "the password could not be checked: the file has no MAC this loader can verify"
+        };
+        return Pkcs12Error::Unsupported(format!("{what} ({password})"));
     }
     match err {
-        P12Error::MacError(_) => Pkcs12Error::WrongPassword,
         // Without a MAC, a wrong password surfaces as bad padding or as
         // garbage plaintext that fails to decode; the outer structure being
         // intact says the file itself is not truncated or mangled.
@@ -189,7 +237,9 @@ fn classify(der: &[u8], err: P12Error) -> Pkcs12Error {
         | P12Error::InvalidPrivateKey
             if !found.has_mac && found.structure_ok =>
         {
-            Pkcs12Error::WrongPassword
+            Pkcs12Error::WrongPassword {
+                evidence: PasswordEvidence::DecryptionFailed,
+            }
         }
         P12Error::UnsupportedEncryptionScheme | P12Error::UnsupportedMacAlgorithm => {
             Pkcs12Error::Unsupported(err.to_string())
@@ -294,6 +344,7 @@ fn describe_oid(oid: &str) -> String {
 #[derive(Default)]
 struct Inspection {
     has_mac: bool,
+    unsupported_mac: bool,
     structure_ok: bool,
     unsupported: Option<String>,
 }
@@ -347,6 +398,7 @@ fn walk_pfx(der: &[u8], found: &mut Inspection) -> Walk<()> {
         let alg = children(nth(&digest_info, 0)?.value())?;
         let oid = oid_text(nth(&alg, 0)?)?;
         if !SUPPORTED_MACS.contains(&oid.as_str()) {
+            found.unsupported_mac = true;
             found.unsupported = Some(format!("MAC digest {}", describe_oid(&oid)));
             return Ok(());
         }

@@ -10,8 +10,8 @@ use base64::engine::general_purpose::STANDARD;
 use paysmith_sign::rsa::RsaPublicKey;
 use paysmith_sign::rsa::pkcs8::DecodePublicKey;
 use paysmith_sign::{
-    OutputEncoding, Pkcs12Error, RsaPrivateEncryptConfig, SchemeFamily, Secret, VerifyError,
-    load_shard, load_shard_with_alias, sign_input, verify_input,
+    OutputEncoding, PasswordEvidence, Pkcs12Error, RsaPrivateEncryptConfig, SchemeFamily, Secret,
+    VerifyError, load_shard, load_shard_with_alias, sign_input, verify_input,
 };
 use serde_json::{Value, json};
 
@@ -130,18 +130,68 @@ fn wrong_password_is_not_reported_as_corruption() {
     let wrong = Secret::from("1bitpaymer_wrong");
     for file in ["keytool.pfx", "openssl-default.pfx", "openssl-legacy.pfx"] {
         let err = load_shard(&read(file), &wrong).unwrap_err();
-        assert_eq!(err, Pkcs12Error::WrongPassword, "{file}");
+        assert_eq!(
+            err,
+            Pkcs12Error::WrongPassword {
+                evidence: PasswordEvidence::MacMismatch
+            },
+            "{file}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "wrong password for the PKCS#12 file (its integrity check (MAC) failed)"
+        );
     }
 }
 
 #[test]
-fn wrong_password_without_mac_is_still_a_wrong_password() {
+fn wrong_password_without_mac_is_still_a_wrong_password_and_says_there_is_no_mac() {
     let der = read("openssl-nomac.pfx");
     let key = load_shard(&der, &password()).unwrap();
     let public = RsaPublicKey::from_public_key_pem(&public_pem()).unwrap();
     assert_eq!(key.public_key(), public);
     let err = load_shard(&der, &Secret::from("1bitpaymer_wrong")).unwrap_err();
-    assert_eq!(err, Pkcs12Error::WrongPassword);
+    assert_eq!(
+        err,
+        Pkcs12Error::WrongPassword {
+            evidence: PasswordEvidence::DecryptionFailed
+        }
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("no integrity check (MAC)") && !message.contains("failed"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_wrong_password_is_reported_before_an_unsupported_cipher_when_a_mac_checks_it() {
+    // The MAC (SHA-1) is verified before the RC4 key bag would be decrypted.
+    let err = load_shard(
+        &read("unsupported-rc4.pfx"),
+        &Secret::from("1bitpaymer_wrong"),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        Pkcs12Error::WrongPassword {
+            evidence: PasswordEvidence::MacMismatch
+        }
+    );
+}
+
+#[test]
+fn without_a_mac_an_unsupported_cipher_says_the_password_could_not_be_checked() {
+    let der = read("unsupported-rc4-nomac.pfx");
+    for password in [password(), Secret::from("1bitpaymer_wrong")] {
+        match load_shard(&der, &password).unwrap_err() {
+            Pkcs12Error::Unsupported(what) => {
+                assert!(what.contains("pbeWithSHAAnd128BitRC4"), "{what}");
+                assert!(what.contains("password could not be checked"), "{what}");
+            }
+            other => panic!("expected Unsupported, got {other:?}"),
+        }
+    }
 }
 
 #[test]
@@ -177,6 +227,7 @@ fn unsupported_scheme_is_named() {
         Pkcs12Error::Unsupported(what) => {
             assert!(what.contains("pbeWithSHAAnd128BitRC4"), "{what}");
             assert!(what.contains("1.2.840.113549.1.12.1.1"), "{what}");
+            assert!(what.contains("the password is right"), "{what}");
         }
         other => panic!("expected Unsupported, got {other:?}"),
     }

@@ -10,8 +10,10 @@ use sha2::{Digest, Sha256};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::{ApiFile, ExternalSuite, SchemeFile, VectorFile};
 use crate::path::FieldPath;
+use crate::prune::{self, Pruned};
 use crate::schema;
 use crate::spans::SpanMap;
+use crate::structural;
 use crate::suites;
 use crate::validate;
 
@@ -28,11 +30,15 @@ pub struct Loaded<T> {
     pub text: String,
     pub value: T,
     pub spans: SpanMap,
+    /// What was cut from a file with structural problems so that `value` could be
+    /// read; empty for a sound file.
+    pub pruned: Pruned,
 }
 
 impl<T> Loaded<T> {
-    /// A diagnostic at the node `path` of this file.
+    /// A diagnostic at the node `path` of `value`, placed at that node in the file.
     pub fn diagnostic(&self, path: &FieldPath, message: impl Into<String>) -> Diagnostic {
+        let path = &self.pruned.to_original(path);
         let (line, column) = self.spans.locate(path);
         Diagnostic {
             file: self.path.clone(),
@@ -347,39 +353,37 @@ fn load_yaml<T: DeserializeOwned>(
             return None;
         }
     };
-    let mut structural = schema_problems(schema, &document);
-    if !structural.is_empty() {
-        refine_with_serde::<T>(&document, &mut structural);
-        let before = problems.len();
-        for (pointer, message) in structural {
-            let path = FieldPath::from_pointer(&pointer);
-            let (line, column) = spans.locate(&path);
-            problems.push(Diagnostic {
-                file: relative.to_path_buf(),
-                line,
-                column,
-                path: path.to_string(),
-                message,
-            });
-        }
-        debug_assert!(problems.len() > before);
-        return None;
+    let mut flagged: Vec<structural::Problem> = structural::problems::<T>(schema, &document);
+    if flagged.is_empty()
+        && let Err(error) = serde_path_to_error::deserialize::<_, T>(&document)
+    {
+        // The schema and the model disagree; the model decides.
+        flagged.push(structural::Problem::new(
+            prune::serde_path(error.path()),
+            error.into_inner().to_string(),
+        ));
     }
-    match serde_json::from_value::<T>(document) {
-        Ok(value) => Some(Loaded {
-            path: relative.to_path_buf(),
-            text,
-            value,
-            spans,
-        }),
-        Err(error) => {
-            problems.push(file_problem(
-                relative,
-                format!("does not match the model: {error}"),
-            ));
-            None
-        }
+    for problem in &flagged {
+        let (line, column) = spans.locate(&problem.path);
+        problems.push(Diagnostic {
+            file: relative.to_path_buf(),
+            line,
+            column,
+            path: problem.path.to_string(),
+            message: problem.message.clone(),
+        });
     }
+    // The flagged nodes are cut and the rest is read, so the semantic checks still
+    // run on everything sound; only a file whose root had to go is left out.
+    let cuts: Vec<FieldPath> = flagged.into_iter().map(|p| p.path).collect();
+    let (value, pruned) = prune::recover::<T>(document, &cuts)?;
+    Some(Loaded {
+        path: relative.to_path_buf(),
+        text,
+        value,
+        spans,
+        pruned,
+    })
 }
 
 fn load_json<T: DeserializeOwned>(
@@ -392,21 +396,28 @@ fn load_json<T: DeserializeOwned>(
         .map_err(|error| format!("cannot read `{}`: {error}", relative.display()))?;
     let document: serde_json::Value = serde_json::from_str(&text)
         .map_err(|error| format!("`{}` is not valid JSON: {error}", relative.display()))?;
-    let structural = schema_problems(schema, &document);
-    if let Some((pointer, message)) = structural.first() {
+    if let Some(problem) = structural::problems::<T>(schema, &document).first() {
         return Err(format!(
-            "`{}` at {}: {message}",
+            "`{}` at {}: {}",
             relative.display(),
-            FieldPath::from_pointer(pointer)
+            problem.path,
+            problem.message
         ));
     }
-    let value = serde_json::from_value(document)
-        .map_err(|error| format!("`{}` does not match the model: {error}", relative.display()))?;
+    let value = serde_path_to_error::deserialize(&document).map_err(|error| {
+        format!(
+            "`{}` at {}: {}",
+            relative.display(),
+            prune::serde_path(error.path()),
+            error.inner()
+        )
+    })?;
     Ok(Loaded {
         path: relative.to_path_buf(),
         text,
         value,
         spans: SpanMap::default(),
+        pruned: Pruned::default(),
     })
 }
 
@@ -429,50 +440,6 @@ fn load_suite(
         text,
         value,
         spans: SpanMap::default(),
+        pruned: Pruned::default(),
     })
-}
-
-/// A `oneOf` violation is reported by the schema at the enum's node; serde knows the
-/// exact field and the allowed values, so its first error replaces a coarser one.
-fn refine_with_serde<T: DeserializeOwned>(
-    document: &serde_json::Value,
-    problems: &mut [(String, String)],
-) {
-    let Err(error) = serde_path_to_error::deserialize::<_, T>(document.clone()) else {
-        return;
-    };
-    let mut pointer = String::new();
-    for segment in error.path().iter() {
-        match segment {
-            serde_path_to_error::Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
-            serde_path_to_error::Segment::Map { key } => {
-                pointer.push('/');
-                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
-            }
-            serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {}
-        }
-    }
-    let message = error.into_inner().to_string();
-    if let Some(coarse) = problems
-        .iter_mut()
-        .filter(|(at, _)| pointer.starts_with(at.as_str()) && pointer != *at)
-        .max_by_key(|(at, _)| at.len())
-    {
-        *coarse = (pointer, message);
-    }
-}
-
-/// Every JSON Schema violation of `document`, as (JSON pointer, message).
-fn schema_problems(
-    schema: &serde_json::Value,
-    document: &serde_json::Value,
-) -> Vec<(String, String)> {
-    let validator = match jsonschema::validator_for(schema) {
-        Ok(validator) => validator,
-        Err(error) => return vec![(String::new(), format!("internal schema error: {error}"))],
-    };
-    validator
-        .iter_errors(document)
-        .map(|error| (error.instance_path().to_string(), error.to_string()))
-        .collect()
 }

@@ -154,8 +154,31 @@ pub struct SchemeFile {
     /// Published suites, kept verbatim, whose entries are vectors of this scheme.
     #[serde(default)]
     pub external_suites: Vec<ExternalSuite>,
+    /// JSON objects the document prints as the input of a signing example.
+    #[serde(default)]
+    pub examples: Vec<SigningExample>,
     #[serde(default)]
     pub errata: Vec<Erratum>,
+}
+
+/// A JSON object the document prints as (part of) the input of a signing example,
+/// verbatim. Its top-level values, as the text the scheme signs, are parameters of the
+/// vector it names.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SigningExample {
+    pub id: String,
+    pub source: Source,
+    /// Id of the vector of this scheme whose `input.params` the example belongs to.
+    pub vector: String,
+    /// Whether the example holds every parameter of the vector (else only some).
+    #[serde(default)]
+    pub complete: bool,
+    /// The object exactly as printed.
+    pub json: String,
+    /// Erratum about a difference between the printed values and the signed text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erratum: Option<String>,
 }
 
 /// One provider API: servers, credentials, models, endpoints, callbacks, examples, errata.
@@ -428,6 +451,10 @@ pub struct Field {
     /// Set when the field is not in the document's table (seen only in an example, or inferred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    /// Optional fields only: read when parsing (a document example has it) but never
+    /// written, so the client never sends it; `source.inferred` or an erratum says why.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub parse_only: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -89,6 +89,7 @@ fn check_scheme(scheme: &Loaded<SchemeFile>, out: &mut Vec<Diagnostic>) {
         }
         check_vector(scheme, &at, vector, &errata, out);
     }
+    check_signing_examples(scheme, &errata, out);
     if let (Some(HttpBinding::HeaderParams(_)), SchemeFamily::RsaPkcs1v15PrivateEncrypt(_)) =
         (&file.http, &file.signing)
     {
@@ -96,6 +97,44 @@ fn check_scheme(scheme: &Loaded<SchemeFile>, out: &mut Vec<Diagnostic>) {
             &FieldPath::root().key("http"),
             "a header_params binding needs the sorted-params-digest family",
         ));
+    }
+}
+
+/// Each printed signing input names a vector of the scheme and is a JSON object.
+fn check_signing_examples(
+    scheme: &Loaded<SchemeFile>,
+    errata: &HashSet<String>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut ids = HashSet::new();
+    for (index, example) in scheme.value.examples.iter().enumerate() {
+        let at = FieldPath::root().key("examples").index(index);
+        if !ids.insert(example.id.as_str()) {
+            out.push(scheme.diagnostic(
+                &at.key("id"),
+                format!("duplicate example id `{}`", example.id),
+            ));
+        }
+        if !scheme.value.vectors.iter().any(|v| v.id == example.vector)
+            && !scheme.pruned.names.contains(&example.vector)
+        {
+            out.push(scheme.diagnostic(
+                &at.key("vector"),
+                format!("unknown vector `{}`", example.vector),
+            ));
+        }
+        if !matches!(
+            serde_json::from_str::<serde_json::Value>(&example.json),
+            Ok(serde_json::Value::Object(_))
+        ) {
+            out.push(scheme.diagnostic(&at.key("json"), "a signing input must be a JSON object"));
+        }
+        if let Some(erratum) = &example.erratum
+            && !errata.contains(erratum)
+            && !scheme.pruned.names.contains(erratum)
+        {
+            out.push(scheme.diagnostic(&at.key("erratum"), format!("unknown erratum `{erratum}`")));
+        }
     }
 }
 
@@ -132,6 +171,7 @@ fn check_vector<T>(
     }
     if let Some(erratum) = &vector.erratum
         && !errata.contains(erratum)
+        && !loaded.pruned.names.contains(erratum)
     {
         out.push(loaded.diagnostic(&at.key("erratum"), format!("unknown erratum `{erratum}`")));
     }
@@ -194,6 +234,14 @@ impl<'a> ApiCheck<'a> {
     fn unknown_scheme(&mut self, at: &FieldPath, id: &str) {
         if !self.spec.broken_schemes.iter().any(|broken| broken == id) {
             self.problem(at, format!("unknown scheme `{id}`"));
+        }
+    }
+
+    /// An unknown reference, unless what it names was cut from the file for a
+    /// structural problem, which is already reported.
+    fn unknown(&mut self, at: &FieldPath, what: &str, name: &str) {
+        if !self.loaded.pruned.names.contains(name) {
+            self.problem(at, format!("unknown {what} `{name}`"));
         }
     }
 
@@ -367,10 +415,16 @@ impl<'a> ApiCheck<'a> {
                         if let Some(name) = ty.named()
                             && !self.types.contains_key(name)
                         {
-                            self.problem(&fat.key("type"), format!("unknown type `{name}`"));
+                            self.unknown(&fat.key("type"), "type", name);
                         }
                         if field.wire.is_some() && !ty.is_decimal() {
                             self.problem(&fat.key("wire"), "`wire` applies to decimal fields only");
+                        }
+                        if field.parse_only && field.required {
+                            self.problem(
+                                &fat.key("parse_only"),
+                                "a field that is never sent cannot be required",
+                            );
                         }
                     }
                 }
@@ -384,7 +438,7 @@ impl<'a> ApiCheck<'a> {
             let at = FieldPath::root().key("settings").index(index);
             let known = api.enums.iter().find(|e| e.name == setting.ty);
             match known {
-                None => self.problem(&at.key("type"), format!("unknown enum `{}`", setting.ty)),
+                None => self.unknown(&at.key("type"), "enum", &setting.ty),
                 Some(e) => {
                     if !e
                         .values
@@ -427,19 +481,19 @@ impl<'a> ApiCheck<'a> {
             if let Some(request) = &endpoint.request
                 && self.model_fields(request).is_none()
             {
-                self.problem(&at.key("request"), format!("unknown model `{request}`"));
+                self.unknown(&at.key("request"), "model", request);
             }
             if let Some(response) = &endpoint.response {
                 match TypeRef::parse(response) {
                     Ok(TypeRef::Named(name)) => {
                         if self.model_fields(&name).is_none() {
-                            self.problem(&at.key("response"), format!("unknown model `{name}`"));
+                            self.unknown(&at.key("response"), "model", &name);
                         }
                     }
                     Ok(TypeRef::List(inner)) if matches!(*inner, TypeRef::Named(_)) => {
                         let name = inner.named().unwrap_or_default().to_owned();
                         if self.model_fields(&name).is_none() {
-                            self.problem(&at.key("response"), format!("unknown model `{name}`"));
+                            self.unknown(&at.key("response"), "model", &name);
                         }
                     }
                     Ok(ty)
@@ -449,7 +503,7 @@ impl<'a> ApiCheck<'a> {
                         if let Some(name) = ty.named()
                             && self.model_fields(name).is_none()
                         {
-                            self.problem(&at.key("response"), format!("unknown model `{name}`"));
+                            self.unknown(&at.key("response"), "model", name);
                         }
                     }
                     _ => self.problem(
@@ -464,10 +518,7 @@ impl<'a> ApiCheck<'a> {
                     .as_ref()
                     .is_some_and(|body| body.kinds.iter().any(|k| &k.name == kind));
                 if !known {
-                    self.problem(
-                        &at.key("errors").index(ei),
-                        format!("unknown error kind `{kind}`"),
-                    );
+                    self.unknown(&at.key("errors").index(ei), "error kind", kind);
                 }
             }
             if let Some(body) = &endpoint.body_signature {
@@ -643,10 +694,7 @@ impl<'a> ApiCheck<'a> {
             let at = FieldPath::root().key("callbacks").index(index);
             let fields = self.model_fields(&callback.payload);
             if fields.is_none() {
-                self.problem(
-                    &at.key("payload"),
-                    format!("unknown model `{}`", callback.payload),
-                );
+                self.unknown(&at.key("payload"), "model", &callback.payload);
             }
             match (&callback.signature, &callback.unsigned) {
                 (Some(signature), None) => {
@@ -697,10 +745,7 @@ impl<'a> ApiCheck<'a> {
             if let Some(events) = &callback.events {
                 let known = api.enums.iter().any(|e| e.name == events.ty);
                 if !known {
-                    self.problem(
-                        &at.key("events").key("type"),
-                        format!("unknown enum `{}`", events.ty),
-                    );
+                    self.unknown(&at.key("events").key("type"), "enum", &events.ty);
                 }
                 if !events.pointer.starts_with('/') {
                     self.problem(
@@ -735,10 +780,7 @@ impl<'a> ApiCheck<'a> {
 
     fn check_confirm(&mut self, at: &FieldPath, confirm: &crate::model::Confirm) {
         let Some(endpoint) = self.api.endpoints.iter().find(|e| e.id == confirm.endpoint) else {
-            self.problem(
-                &at.key("endpoint"),
-                format!("unknown endpoint `{}`", confirm.endpoint),
-            );
+            self.unknown(&at.key("endpoint"), "endpoint", &confirm.endpoint);
             return;
         };
         if endpoint.response.is_none() {
@@ -902,10 +944,7 @@ impl<'a> ApiCheck<'a> {
             }
             for (fi, facade) in endpoint.facades.iter().enumerate() {
                 if !names.contains(facade.as_str()) {
-                    self.problem(
-                        &at.key("facades").index(fi),
-                        format!("unknown facade `{facade}`"),
-                    );
+                    self.unknown(&at.key("facades").index(fi), "facade", facade);
                 }
             }
             if let Some(signed) = &endpoint.signed_for {
@@ -958,7 +997,7 @@ impl<'a> ApiCheck<'a> {
                         );
                     }
                     match self.model_fields(model) {
-                        None => self.problem(&tat, format!("unknown model `{model}`")),
+                        None => self.unknown(&tat, "model", model),
                         Some(fields) => {
                             if !fields.contains(field.as_str()) {
                                 self.problem(
@@ -1132,10 +1171,7 @@ impl<'a> ApiCheck<'a> {
                 .and_then(|ty| ty.named().map(str::to_owned))
                 .unwrap_or_default();
             if !self.types.contains_key(model.as_str()) {
-                self.problem(
-                    &at.key("model"),
-                    format!("unknown model `{}`", example.model),
-                );
+                self.unknown(&at.key("model"), "model", &example.model);
             }
             if example.enveloped && api.envelope.is_none() && api.data_envelope.is_none() {
                 self.problem(&at.key("enveloped"), "this API declares no envelope");
@@ -1143,7 +1179,7 @@ impl<'a> ApiCheck<'a> {
             match (&example.erratum, &example.corrected) {
                 (Some(erratum), Some(corrected)) => {
                     if !self.errata.contains(erratum) {
-                        self.problem(&at.key("erratum"), format!("unknown erratum `{erratum}`"));
+                        self.unknown(&at.key("erratum"), "erratum", erratum);
                     }
                     if serde_json::from_str::<serde_json::Value>(corrected).is_err() {
                         self.problem(&at.key("corrected"), "the corrected example must be JSON");

@@ -18,6 +18,7 @@ fn copy_of_spec(name: &str) -> PathBuf {
         "spec/schemes",
         "spec/apis",
         "conformance/fixtures/onebitpay-mpc-rsa",
+        "conformance/vectors",
     ] {
         fs::create_dir_all(target.join(dir)).unwrap();
         for entry in fs::read_dir(repo_root().join(dir)).unwrap() {
@@ -216,6 +217,174 @@ fn bitpay_rules_for_body_tokens_code_suffixes_and_false_values() {
     find(&problems, "`id` is not a JSON pointer");
     let in_api = problems.iter().filter(|d| d.file == Path::new(api)).count();
     assert_eq!(in_api, 4, "{problems:#?}");
+    fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn structural_and_semantic_problems_of_one_file_are_reported_in_one_run() {
+    let root = copy_of_spec("both");
+    let api = "spec/apis/onebitpay.yaml";
+    // Structural: create_order (endpoints[1]) has a method the model does not know, so
+    // that endpoint is cut from what the semantic checks see.
+    edit(
+        &root,
+        api,
+        "    method: POST\n    path: /api/otc/create",
+        "    method: FETCH\n    path: /api/otc/create",
+    );
+    // Structural: an unknown key in a model; only the key is cut.
+    edit(
+        &root,
+        api,
+        "  - name: RateRequest\n    description: Currencies to quote.",
+        "  - name: RateRequest\n    colour: blue\n    description: Currencies to quote.",
+    );
+    // Structural: a model without its description is cut; what refers to it (the
+    // pending_signatures endpoint) is not reported again.
+    edit(
+        &root,
+        api,
+        "  - name: PendingPage\n    description: One page of transactions waiting for the co-signer.\n",
+        "  - name: PendingPage\n",
+    );
+    // Semantic, after the cut endpoint and in a model that stays.
+    edit(
+        &root,
+        api,
+        "    auth: onebitpay-md5\n    request: ApproveRequest",
+        "    auth: onebitpay-sha9\n    request: ApproveRequest",
+    );
+    edit(
+        &root,
+        api,
+        "{ name: pageSize, type: integer",
+        "{ name: pageSize, type: Integr",
+    );
+
+    let problems = load(&root).unwrap_err().0;
+
+    let method = find(&problems, "FETCH");
+    assert_eq!(method.path, "endpoints[1].method");
+    assert_eq!(method.line, line_of(&root, api, "method: FETCH"));
+    assert_eq!(
+        method.message,
+        "unknown variant `FETCH`, expected one of `GET`, `POST`, `PUT`, `PATCH`, `DELETE`"
+    );
+    let colour = find(&problems, "`colour`");
+    assert_eq!(colour.path, "models[0].colour");
+    assert_eq!(colour.line, line_of(&root, api, "colour: blue"));
+    let missing = find(&problems, "missing field `description`");
+    assert_eq!(missing.path, "models[7]");
+
+    // The semantic checks ran on the rest, with paths and lines of the file as written
+    // (approve is still endpoints[3], though endpoints[1] was cut before the checks).
+    let auth = find(&problems, "unknown scheme `onebitpay-sha9`");
+    assert_eq!(auth.path, "endpoints[3].auth");
+    assert_eq!(auth.line, line_of(&root, api, "auth: onebitpay-sha9"));
+    let ty = find(&problems, "unknown type `Integr`");
+    assert_eq!(ty.path, "models[6].fields[1].type");
+    assert_eq!(ty.line, line_of(&root, api, "type: Integr"));
+
+    assert!(
+        !problems
+            .iter()
+            .any(|d| d.message.contains("unknown model `PendingPage`")),
+        "a cut model is not reported again where it is used:\n{problems:#?}"
+    );
+    assert_eq!(problems.len(), 5, "{problems:#?}");
+    fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn unknown_keys_read_alike_whether_the_schema_or_the_model_finds_them() {
+    let root = copy_of_spec("wording");
+    let api = "spec/apis/onebitpay.yaml";
+    let scheme = "spec/schemes/onebitpay-mpc-rsa.yaml";
+    // Found by the JSON Schema (a plain object).
+    edit(
+        &root,
+        api,
+        "    money_moving: false\n",
+        "    money_moving: false\n    retries: 3\n",
+    );
+    // Inside the signing family, where the schema only says that no form fits and
+    // serde names the key.
+    edit(
+        &root,
+        scheme,
+        "    output: base64\n",
+        "    output: base64\n    colour: blue\n",
+    );
+    // A semantic problem of that scheme file is still found: the key was cut, not the file.
+    edit(
+        &root,
+        scheme,
+        "  - id: java-sample-errors",
+        "  - id: python-sample-broken",
+    );
+    let problems = load(&root).unwrap_err().0;
+    let duplicate = find(&problems, "duplicate erratum id `python-sample-broken`");
+    assert_eq!(duplicate.file, Path::new(scheme));
+    let retries = find(&problems, "`retries`");
+    assert_eq!(retries.path, "endpoints[0].retries");
+    assert!(
+        retries
+            .message
+            .starts_with("unknown field `retries`, expected one of `id`, `summary`, "),
+        "{}",
+        retries.message
+    );
+    let colour = find(&problems, "`colour`");
+    assert_eq!(colour.path, "signing.params.colour");
+    assert_eq!(colour.line, line_of(&root, scheme, "colour: blue"));
+    assert_eq!(
+        colour.message,
+        "unknown field `colour`, expected `output` or `password_template`"
+    );
+    for problem in &problems {
+        assert!(
+            !problem.message.contains("not allowed") && !problem.message.contains("was unexpected"),
+            "{problem}"
+        );
+    }
+    fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn signing_examples_and_parse_only_fields_are_checked() {
+    let root = copy_of_spec("examples");
+    let api = "spec/apis/onebitpay.yaml";
+    let scheme = "spec/schemes/onebitpay-md5.yaml";
+    edit(
+        &root,
+        scheme,
+        "    vector: authentication-example\n    complete: true",
+        "    vector: authentication-exampel\n    complete: true",
+    );
+    edit(
+        &root,
+        scheme,
+        "    erratum: timestamp-number-in-example\n    json: |",
+        "    erratum: timestamp-as-number\n    json: |",
+    );
+    edit(
+        &root,
+        api,
+        "        required: false\n        parse_only: true",
+        "        required: true\n        parse_only: true",
+    );
+    let problems = load(&root).unwrap_err().0;
+    let vector = find(&problems, "unknown vector `authentication-exampel`");
+    assert_eq!(vector.path, "examples[1].vector");
+    assert_eq!(
+        vector.line,
+        line_of(&root, scheme, "authentication-exampel")
+    );
+    let erratum = find(&problems, "unknown erratum `timestamp-as-number`");
+    assert_eq!(erratum.path, "examples[1].erratum");
+    let required = find(&problems, "never sent cannot be required");
+    assert!(required.path.ends_with(".parse_only"), "{}", required.path);
+    assert_eq!(problems.len(), 3, "{problems:#?}");
     fs::remove_dir_all(root).unwrap();
 }
 

@@ -506,6 +506,9 @@ fn model(ctx: &Context, def: &ModelDef) -> TokenStream {
         {
             text.push_str(&format!("\n\nInferred: {inferred}"));
         }
+        if field.parse_only {
+            text.push_str("\n\nRead when parsing, never sent: a value set here is not serialised.");
+        }
         let field_doc = doc(&text);
         let parsed = TypeRef::parse(&field.ty).expect("validated type");
         let mut attrs = Vec::new();
@@ -520,7 +523,9 @@ fn model(ctx: &Context, def: &ModelDef) -> TokenStream {
             };
             attrs.push(quote!(with = #with));
         }
-        if !field.required && parsed == TypeRef::Json {
+        if field.parse_only {
+            attrs.push(quote!(default, skip_serializing));
+        } else if !field.required && parsed == TypeRef::Json {
             attrs.push(quote!(
                 default,
                 skip_serializing_if = "::serde_json::Value::is_null"

@@ -38,7 +38,13 @@ impl Environment {
     }
 }
 
-/// Headers sent with every request. `X-Accept-Version: 2.0.0`: Selects version 2.0.0 of the API; required on every request. (section "Request an API Token"); `Content-Type: application/json`: Required on every request, GET and DELETE included (erratum content-type-without-body). (section "Request an API Token"); `x-bitpay-plugin-info: paysmith_Rust_Client`: Names the client library, as the official SDKs do (they send their own name and version). (section "BitPayClient"); `x-bitpay-api-frame: std`: The client framework, `std` in the official SDKs. (section "Env"); `x-bitpay-api-frame-version: 1.0.0`: The client framework version, `1.0.0` in the official SDKs. (section "Env")
+/// Headers sent with every request.
+///
+/// - `X-Accept-Version: 2.0.0`: Selects version 2.0.0 of the API; required on every request (section "Request an API Token")
+/// - `Content-Type: application/json`: Required on every request, GET and DELETE included (erratum content-type-without-body) (section "Request an API Token")
+/// - `x-bitpay-plugin-info: paysmith_Rust_Client`: Names the client library, as the official SDKs do (they send their own name and version) (section "BitPayClient")
+/// - `x-bitpay-api-frame: std`: The client framework, `std` in the official SDKs (section "Env")
+/// - `x-bitpay-api-frame-version: 1.0.0`: The client framework version, `1.0.0` in the official SDKs (section "Env")
 pub const HEADERS: &[(&str, &str)] = &[
     ("X-Accept-Version", "2.0.0"),
     ("Content-Type", "application/json"),
@@ -57,7 +63,9 @@ pub const RESPONSE: ::paysmith_runtime::plain::BodyShape = ::paysmith_runtime::p
     }),
 };
 
-/// Public calls: The implicit facade of calls made without a token (requesting and claiming tokens, rates, currencies, wallets) (section "Tokens").
+/// Calls without a token (the `public` facade) (section "Tokens").
+///
+/// The implicit facade of calls made without a token (requesting and claiming tokens, rates, currencies, wallets).
 ///
 /// No token and no signature.
 #[derive(Clone)]
@@ -308,7 +316,9 @@ impl PublicClient {
     }
 }
 
-/// The `pos` facade's calls: Limited to creating new invoices (and bills) for the merchant's organization and reading them back (section "Tokens").
+/// Calls with a `pos` token (section "Tokens").
+///
+/// Limited to creating new invoices (and bills) for the merchant's organization and reading them back.
 ///
 /// Holds a `pos` token, sent with each call; the calls are signed when the client is given the key the token is bound to ([`PosClient::with_key`]). Only the calls this facade grants exist here.
 #[derive(Clone)]
@@ -769,7 +779,9 @@ impl PosClient {
     }
 }
 
-/// The `merchant` facade's calls: The broadest set of capabilities against a merchant organization (invoices, refunds, bills, ledgers, settlements, new tokens) (section "Tokens").
+/// Calls with a `merchant` token (section "Tokens").
+///
+/// The broadest set of capabilities against a merchant organization (invoices, refunds, bills, ledgers, settlements, new tokens).
 ///
 /// Holds a `merchant` token and the client key it was paired with; its calls carry the token and are signed as the spec says. Only the calls this facade grants exist here.
 #[derive(Clone)]
@@ -2017,7 +2029,9 @@ impl MerchantClient {
     }
 }
 
-/// The `payout` facade's calls: Payout recipients, payouts and payout groups (section "Tokens").
+/// Calls with a `payout` token (section "Tokens").
+///
+/// Payout recipients, payouts and payout groups.
 ///
 /// Holds a `payout` token and the client key it was paired with; its calls carry the token and are signed as the spec says. Only the calls this facade grants exist here.
 #[derive(Clone)]

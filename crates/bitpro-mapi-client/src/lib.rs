@@ -56,7 +56,9 @@ impl ::core::fmt::Debug for Credentials {
     }
 }
 
-/// Headers sent with every request. `Accept: application/vnd.bitpro-mapi-20180503+json`: Selects the 2018-05-03 version of the merchant API. (section "Simple shell example")
+/// Headers sent with every request.
+///
+/// - `Accept: application/vnd.bitpro-mapi-20180503+json`: Selects the 2018-05-03 version of the merchant API (section "Simple shell example")
 pub const HEADERS: &[(&str, &str)] = &[("Accept", "application/vnd.bitpro-mapi-20180503+json")];
 
 /// How responses are read: bare payloads.

@@ -167,13 +167,16 @@ fn headers(ctx: &Context) -> TokenStream {
         .iter()
         .map(|h| {
             format!(
-                "`{}: {}`: {} (section \"{}\")",
-                h.name, h.value, h.description, h.source.section
+                "- `{}: {}`: {} (section \"{}\")",
+                h.name,
+                h.value,
+                h.description.trim_end_matches('.'),
+                h.source.section
             )
         })
         .collect::<Vec<_>>()
-        .join("; ");
-    let text = doc(&format!("Headers sent with every request. {docs}"));
+        .join("\n");
+    let text = doc(&format!("Headers sent with every request.\n\n{docs}"));
     quote! {
         #text
         pub const HEADERS: &[(&str, &str)] = &[#(#rows),*];

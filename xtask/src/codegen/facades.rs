@@ -93,13 +93,13 @@ fn client_type(ctx: &Context, facade: &Facade, public: Option<&proc_macro2::Iden
     let tokened = !facade.is_public();
     let key_type = quote!(::paysmith_types::sign::bitpay_ecdsa::BitpayKey);
     let text = doc(&format!(
-        "{} calls: {} (section \"{}\").\n\n{}",
+        "{} (section \"{}\").\n\n{}\n\n{}",
         match tokened {
-            true => format!("The `{name}` facade's"),
-            false => "Public".to_owned(),
+            true => format!("Calls with a `{name}` token"),
+            false => "Calls without a token (the `public` facade)".to_owned(),
         },
-        facade.def.description.trim_end_matches('.'),
         facade.def.source.section,
+        facade.def.description,
         match (tokened, facade.key) {
             (false, _) => "No token and no signature.".to_owned(),
             (true, KeyMode::Required) => format!(

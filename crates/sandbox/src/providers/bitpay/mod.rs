@@ -1,0 +1,751 @@
+//! BitPay: pairing and capability tokens (facades enforced, calls signed by the key a
+//! token is bound to), invoices through their status life cycle with their
+//! notifications, refunds, bills, ledgers and settlements, payout recipients and
+//! payouts, and the fixed market (rates, currencies, wallets).
+
+mod access;
+mod bills;
+mod catalog;
+mod control;
+mod errors;
+mod ids;
+mod invoices;
+mod ledger;
+mod notify;
+mod pages;
+mod payouts;
+mod refunds;
+mod tokens;
+
+use std::any::Any;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use axum::Router;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use paysmith_bitpay_models as models;
+
+pub use invoices::{InvoiceView, NewPayment};
+pub use tokens::{PairingCodeView, TokenState, TokenView};
+
+use self::errors::{Errors, Family};
+use self::notify::{Notifications, Outgoing};
+use super::{ApiRequest, Handled, Provider, ProviderCtx, ProviderInfo};
+use crate::api_spec::ApiSpec;
+use crate::capability::{Caller, PUBLIC_FACADE};
+use crate::clock::unix_millis;
+use crate::config::SandboxConfig;
+use crate::error::{ControlError, SandboxError};
+use crate::outbox::RetryPolicy;
+use crate::respond::{ProviderError, Rejection};
+use crate::schedule::Timed;
+use crate::verify::CredentialSource;
+
+pub const INFO: ProviderInfo = ProviderInfo {
+    name: "bitpay",
+    api: "bitpay",
+    base_path: "/bitpay",
+    build,
+};
+
+/// The conformance suite's client key's SIN (`bitpay-ecdsa` vector
+/// `create-invoice-post`): the default merchant and payout tokens are bound to it.
+pub const CONFORMANCE_SIN: &str = "TfEdpTxBreHYjTe5ke9ENbGRWYBBcjGMZXY";
+
+/// A token the merchant already has (made in the dashboard, or paired earlier).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeededToken {
+    /// `pos`, `merchant` or `payout`.
+    pub facade: String,
+    pub token: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The SIN it is bound to (its calls must be signed by that key); `None` for a
+    /// dashboard token made without a key.
+    #[serde(default)]
+    pub sin: Option<String>,
+}
+
+/// Whether the merchant account can invoice.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountState {
+    #[default]
+    Ready,
+    /// Invoices are refused with `MisconfiguredAccount` (xx0118).
+    Misconfigured,
+    /// Invoices are refused with "Account not setup completely yet." (HTTP 500).
+    NotSetUp,
+}
+
+/// The merchant account and the sandbox's policies where BitPay documents none.
+#[derive(Clone, Debug)]
+pub struct BitPayConfig {
+    /// Tokens known at start. Default: the conformance suite's pos token (made without
+    /// a key) and its merchant and payout tokens bound to [`CONFORMANCE_SIN`].
+    pub tokens: Vec<SeededToken>,
+    pub merchant_name: String,
+    pub account: AccountState,
+    /// How long a pairing code waits for approval or a claim (24 hours).
+    pub pairing_lifetime: Duration,
+    /// How long a new invoice accepts payment (15 minutes).
+    pub invoice_lifetime: Duration,
+    /// How long a paid invoice may wait for its confirmation before it is invalid
+    /// (1 hour).
+    pub confirmation_deadline: Duration,
+    /// Invoice prices outside this range, in US dollars, are refused (policy:
+    /// 1 to 1 000 000 USD).
+    pub invoice_price_usd: (Decimal, Decimal),
+    /// Invoices worth at least this many US dollars keep their buyer contact once set
+    /// (policy: 3 000 USD).
+    pub high_value_usd: Decimal,
+    /// The code the buyer's SMS "receives" (policy).
+    pub sms_code: String,
+    /// Payouts below this many US dollars are refused (5, as documented).
+    pub payout_minimum_usd: Decimal,
+    /// The ledger invoices are credited to.
+    pub ledger_currency: String,
+    /// The account's recipient and payout notification URLs, for recipients and payouts
+    /// created without one.
+    pub recipient_notification_url: Option<String>,
+    pub payout_notification_url: Option<String>,
+    /// Retries of notifications whose schedule BitPay does not publish; `None` retries
+    /// them on the invoice IPN's published schedule.
+    pub notification_retry: Option<RetryPolicy>,
+}
+
+impl Default for BitPayConfig {
+    fn default() -> Self {
+        let seeded = |facade: &str, token: &str, sin: Option<&str>| SeededToken {
+            facade: facade.into(),
+            token: token.into(),
+            label: Some("conformance".into()),
+            sin: sin.map(str::to_owned),
+        };
+        BitPayConfig {
+            tokens: vec![
+                seeded("pos", "4h2h7kee5eh2hh4kaa8n0h8b4gqb6nh8ca5s8c6cn9n", None),
+                seeded(
+                    "merchant",
+                    "G7XM9fcM1gtCN7DUr8ZWtPGVFLTKiYWanHR4kvqsnjP3",
+                    Some(CONFORMANCE_SIN),
+                ),
+                seeded(
+                    "payout",
+                    "DsyNv4xXMXguMyQAfPtkznyZ7T5SxnAyaZEwc8nGJuL5",
+                    Some(CONFORMANCE_SIN),
+                ),
+            ],
+            merchant_name: "Sandbox Shop".into(),
+            account: AccountState::Ready,
+            pairing_lifetime: Duration::from_secs(24 * 3600),
+            invoice_lifetime: Duration::from_secs(15 * 60),
+            confirmation_deadline: Duration::from_secs(3600),
+            invoice_price_usd: (Decimal::ONE, Decimal::from(1_000_000)),
+            high_value_usd: Decimal::from(3_000),
+            sms_code: "123456".into(),
+            payout_minimum_usd: Decimal::from(5),
+            ledger_currency: "USD".into(),
+            recipient_notification_url: None,
+            payout_notification_url: None,
+            notification_retry: None,
+        }
+    }
+}
+
+/// BitPay signs with the client's key; the merchant account has no shared secret.
+impl CredentialSource for BitPayConfig {
+    fn credential(&self, _name: &str) -> Option<String> {
+        None
+    }
+}
+
+/// The running BitPay sandbox: its handlers and its test controls. Clones share state.
+#[derive(Clone)]
+pub struct BitPay(Arc<Inner>);
+
+struct Inner {
+    ctx: ProviderCtx,
+    config: BitPayConfig,
+    errors: Errors,
+    notifications: Notifications,
+    /// Route of the pairing approval page (the spec's link integration).
+    approval_path: Option<String>,
+    state: Mutex<State>,
+}
+
+/// Everything the merchant account holds.
+#[derive(Default)]
+pub(crate) struct State {
+    tokens: tokens::Tokens,
+    resources: access::ResourceTokens,
+    invoices: Vec<invoices::InvoiceRecord>,
+    refunds: Vec<refunds::RefundRecord>,
+    bills: Vec<models::Bill>,
+    ledger: Vec<ledger::Entry>,
+    settlements: Vec<models::Settlement>,
+    recipients: Vec<models::Recipient>,
+    payouts: Vec<models::Payout>,
+    account: AccountState,
+    /// Notifications made by the change being applied, sent once the state is released.
+    outgoing: Vec<Outgoing>,
+}
+
+/// What a handler needs besides the state.
+pub(crate) struct Ctx<'a> {
+    pub now: SystemTime,
+    /// The API's base URL.
+    pub url: &'a str,
+    pub config: &'a BitPayConfig,
+    pub errors: &'a Errors,
+    /// The request's method (the first digits of error codes); `POST` for controls.
+    pub method: &'a str,
+}
+
+impl Ctx<'_> {
+    pub fn now_ms(&self) -> i64 {
+        i64::try_from(unix_millis(self.now)).unwrap_or(i64::MAX)
+    }
+
+    pub fn iso(&self) -> String {
+        crate::clock::iso8601_millis(self.now)
+    }
+}
+
+fn build(
+    api: &ApiSpec,
+    ctx: ProviderCtx,
+    config: &SandboxConfig,
+) -> Result<Arc<dyn Provider>, SandboxError> {
+    let account = config.bitpay.clone();
+    let errors = Errors::from_spec(api)?;
+    let notifications = Notifications::from_spec(api, &account)?;
+    let now = ctx.shared.clock.now();
+    let mut state = State {
+        account: account.account,
+        ..State::default()
+    };
+    for seeded in &account.tokens {
+        if !tokens::FACADES.contains(&seeded.facade.as_str()) {
+            return Err(api.problem(format!(
+                "seeded token facade `{}` is not one of pos, merchant, payout",
+                seeded.facade
+            )));
+        }
+        state.tokens.seed(
+            &seeded.facade,
+            &seeded.token,
+            seeded.label.clone(),
+            seeded.sin.clone(),
+            now,
+        );
+    }
+    let inner = Arc::new(Inner {
+        approval_path: pages::route_of(api),
+        ctx,
+        config: account,
+        errors,
+        notifications,
+        state: Mutex::new(state),
+    });
+    let timed: Arc<dyn Timed> = inner.clone();
+    inner.ctx.shared.timers.register(&timed);
+    Ok(Arc::new(BitPay(inner)))
+}
+
+impl Inner {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn ctx<'a>(&'a self, method: &'a str) -> Ctx<'a> {
+        Ctx {
+            now: self.ctx.shared.clock.now(),
+            url: &self.ctx.url,
+            config: &self.config,
+            errors: &self.errors,
+            method,
+        }
+    }
+
+    /// Queues the notifications the last change made; returns their ids.
+    fn queue(&self, outgoing: Vec<Outgoing>) -> Vec<u64> {
+        outgoing
+            .into_iter()
+            .map(|o| {
+                self.ctx.shared.outbox.enqueue(
+                    self.notifications.plan(o.callback),
+                    o.url,
+                    o.payload,
+                )
+            })
+            .collect()
+    }
+}
+
+impl Timed for Inner {
+    fn next_due(&self) -> Option<SystemTime> {
+        self.state().next_due(&self.config)
+    }
+
+    fn run_due(&self, now: SystemTime) {
+        let outgoing = {
+            let mut state = self.state();
+            let ctx = Ctx {
+                now,
+                ..self.ctx("POST")
+            };
+            state.run_due(&ctx);
+            std::mem::take(&mut state.outgoing)
+        };
+        self.queue(outgoing);
+    }
+}
+
+/// What a control changed, and the notifications it sent.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Changed<T> {
+    pub value: T,
+    /// The notifications the change made; their first deliveries are answered.
+    pub notifications: Vec<u64>,
+}
+
+impl BitPay {
+    /// Base URL of the API: use it as the client's `Environment::Custom`.
+    pub fn url(&self) -> &str {
+        &self.0.ctx.url
+    }
+
+    /// Applies a control's change, then sends the notifications it made and waits for
+    /// their first deliveries.
+    async fn apply<T>(
+        &self,
+        change: impl FnOnce(&mut State, &Ctx<'_>) -> Result<T, ControlError>,
+    ) -> Result<Changed<T>, ControlError> {
+        let (value, outgoing) = {
+            let mut state = self.0.state();
+            let ctx = self.0.ctx("POST");
+            let value = change(&mut state, &ctx);
+            let outgoing = std::mem::take(&mut state.outgoing);
+            (value?, outgoing)
+        };
+        let notifications = self.0.queue(outgoing);
+        if !notifications.is_empty() {
+            self.0.ctx.shared.outbox.run_due().await;
+        }
+        Ok(Changed {
+            value,
+            notifications,
+        })
+    }
+
+    /// Every token, pending or active.
+    pub fn tokens(&self) -> Vec<TokenView> {
+        self.0.state().tokens.all()
+    }
+
+    /// The merchant opens the approval link of a client-initiated pairing.
+    pub fn approve_pairing(&self, pairing_code: &str) -> Result<TokenView, ControlError> {
+        let now = self.0.ctx.shared.clock.now();
+        self.0.state().tokens.approve(pairing_code, now)
+    }
+
+    /// The merchant makes a pairing code in the dashboard, for a client to claim.
+    pub fn create_pairing_code(
+        &self,
+        facade: &str,
+        label: Option<String>,
+    ) -> Result<PairingCodeView, ControlError> {
+        let now = self.0.ctx.shared.clock.now();
+        self.0
+            .state()
+            .tokens
+            .make_code(facade, label, now, self.0.config.pairing_lifetime)
+    }
+
+    /// The dashboard's pairing codes.
+    pub fn pairing_codes(&self) -> Vec<PairingCodeView> {
+        self.0.state().tokens.codes()
+    }
+
+    /// The merchant makes a token in the dashboard without a key.
+    pub fn create_token(
+        &self,
+        facade: &str,
+        label: Option<String>,
+    ) -> Result<TokenView, ControlError> {
+        let now = self.0.ctx.shared.clock.now();
+        self.0.state().tokens.make_token(facade, label, now)
+    }
+
+    /// Sets whether the account can invoice.
+    pub fn set_account(&self, account: AccountState) {
+        self.0.state().account = account;
+    }
+
+    /// Every invoice, newest first.
+    pub fn invoices(&self) -> Vec<InvoiceView> {
+        self.0.state().invoice_views()
+    }
+
+    pub fn invoice(&self, id: &str) -> Option<InvoiceView> {
+        self.0
+            .state()
+            .invoice_views()
+            .into_iter()
+            .find(|v| v.invoice.id == id)
+    }
+
+    /// A buyer pays invoice `id` (all of it unless `amount` says otherwise).
+    pub async fn pay_invoice(
+        &self,
+        id: &str,
+        payment: NewPayment,
+    ) -> Result<Changed<InvoiceView>, ControlError> {
+        self.apply(|state, ctx| state.pay(ctx, id, payment)).await
+    }
+
+    /// The invoice's payment reaches `confirmations` blocks.
+    pub async fn confirm_invoice(
+        &self,
+        id: &str,
+        confirmations: i64,
+    ) -> Result<Changed<InvoiceView>, ControlError> {
+        self.apply(|state, ctx| state.confirm(ctx, id, confirmations))
+            .await
+    }
+
+    /// Every refund, newest first.
+    pub fn refunds(&self) -> Vec<models::Refund> {
+        self.0
+            .state()
+            .refunds
+            .iter()
+            .rev()
+            .map(|r| r.refund.clone())
+            .collect()
+    }
+
+    /// The refund moves on (`pending`, `success`, `failure`).
+    pub async fn set_refund_status(
+        &self,
+        id: &str,
+        status: models::RefundStatus,
+    ) -> Result<Changed<models::Refund>, ControlError> {
+        self.apply(|state, ctx| state.set_refund_status(ctx, id, status))
+            .await
+    }
+
+    /// Every recipient, newest first.
+    pub fn recipients(&self) -> Vec<models::Recipient> {
+        self.0.state().recipients.iter().rev().cloned().collect()
+    }
+
+    /// The recipient moves on (signs up, is verified, …).
+    pub async fn set_recipient_status(
+        &self,
+        id: &str,
+        status: models::RecipientStatus,
+    ) -> Result<Changed<models::Recipient>, ControlError> {
+        self.apply(|state, ctx| state.set_recipient_status(ctx, id, status))
+            .await
+    }
+
+    /// Every payout, newest first.
+    pub fn payouts(&self) -> Vec<models::Payout> {
+        self.0.state().payouts.iter().rev().cloned().collect()
+    }
+
+    /// The payout moves on (`funded`, `processing`, `complete`, `failed`).
+    pub async fn set_payout_status(
+        &self,
+        id: &str,
+        status: models::PayoutStatus,
+    ) -> Result<Changed<models::Payout>, ControlError> {
+        self.apply(|state, ctx| state.set_payout_status(ctx, id, status))
+            .await
+    }
+
+    /// BitPay settles the ledger's entries since the last settlement.
+    pub fn settle(
+        &self,
+        currency: Option<String>,
+        status: Option<models::SettlementStatus>,
+    ) -> Result<models::Settlement, ControlError> {
+        let mut state = self.0.state();
+        let ctx = self.0.ctx("POST");
+        state.settle(&ctx, currency, status)
+    }
+
+    /// The ledger entries, oldest first.
+    pub fn ledger_entries(&self) -> Vec<models::LedgerEntry> {
+        let state = self.0.state();
+        state.ledger.iter().map(ledger::Entry::model).collect()
+    }
+}
+
+impl Provider for BitPay {
+    fn credentials(&self) -> &dyn CredentialSource {
+        &self.0.config
+    }
+
+    fn endpoints(&self) -> &'static [&'static str] {
+        ENDPOINTS
+    }
+
+    fn authorize(&self, request: &ApiRequest<'_>) -> Result<Option<Caller>, ProviderError> {
+        let state = self.0.state();
+        let now = unix_millis(self.0.ctx.shared.clock.now());
+        access::authorize(request, &state.tokens, &state.resources, now)
+    }
+
+    fn handle(&self, request: ApiRequest<'_>) -> Handled {
+        let (answer, outgoing) = {
+            let mut state = self.0.state();
+            let ctx = self.0.ctx(request.method);
+            let answer = state.handle(&ctx, &request);
+            (answer, std::mem::take(&mut state.outgoing))
+        };
+        if !self.0.queue(outgoing).is_empty() {
+            self.0.ctx.shared.deliver_soon();
+        }
+        answer
+    }
+
+    fn controls(&self) -> Router {
+        control::router(self.clone())
+    }
+
+    fn pages(&self) -> Router {
+        match &self.0.approval_path {
+            Some(path) => pages::router(path, self.clone()),
+            None => Router::new(),
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// Every endpoint of the spec.
+const ENDPOINTS: &[&str] = &[
+    "request_token",
+    "claim_pairing_code",
+    "list_tokens",
+    "create_invoice",
+    "update_invoice",
+    "get_invoice",
+    "get_invoice_by_guid",
+    "list_invoices",
+    "get_invoice_event_token",
+    "cancel_invoice",
+    "cancel_invoice_by_guid",
+    "request_invoice_notification",
+    "create_refund",
+    "update_refund",
+    "update_refund_by_guid",
+    "get_refund",
+    "get_refund_by_guid",
+    "list_refunds",
+    "cancel_refund",
+    "cancel_refund_by_guid",
+    "request_refund_notification",
+    "list_settlements",
+    "get_settlement",
+    "get_reconciliation_report",
+    "list_ledgers",
+    "list_ledger_entries",
+    "invite_recipients",
+    "get_recipient",
+    "update_recipient",
+    "delete_recipient",
+    "list_recipients",
+    "request_recipient_notification",
+    "create_payout",
+    "create_payout_group",
+    "get_payout",
+    "list_payouts",
+    "cancel_payout",
+    "cancel_payout_group",
+    "request_payout_notification",
+    "create_bill",
+    "get_bill",
+    "update_bill",
+    "list_bills",
+    "deliver_bill",
+    "get_rates",
+    "get_rates_for_base",
+    "get_rate",
+    "list_currencies",
+    "list_supported_wallets",
+];
+
+impl State {
+    fn handle(&mut self, ctx: &Ctx<'_>, request: &ApiRequest<'_>) -> Handled {
+        let public = Caller {
+            facade: PUBLIC_FACADE.to_owned(),
+            token: None,
+            sin: None,
+        };
+        let caller = request.caller.as_ref().unwrap_or(&public);
+        let p = |name: &str| request.path_param(name);
+        let family = family_of(request.endpoint);
+        let parse = |family: Family| {
+            let errors = ctx.errors;
+            move |problem: String| errors.bad_input(ctx.method, family, problem)
+        };
+        macro_rules! body {
+            () => {
+                request.model().map_err(parse(family))?
+            };
+        }
+        match request.endpoint {
+            // Tokens
+            "request_token" => data(&self.request_token(ctx, body!())?),
+            "claim_pairing_code" => data(&self.claim_pairing_code(ctx, body!())?),
+            "list_tokens" => data(&self.list_tokens(caller)),
+            // Invoices
+            "create_invoice" => data(&self.create_invoice(ctx, caller, body!())?),
+            "update_invoice" => {
+                data(&self.update_invoice(ctx, caller, p("invoiceId")?, body!())?)
+            }
+            "get_invoice" => {
+                data(&self.get_invoice(ctx, caller, invoices::By::Id(p("invoiceId")?))?)
+            }
+            "get_invoice_by_guid" => {
+                data(&self.get_invoice(ctx, caller, invoices::By::Guid(p("guid")?))?)
+            }
+            "list_invoices" => data(&self.list_invoices(ctx, caller, body!())?),
+            "get_invoice_event_token" => data(&self.invoice_event_token(ctx, p("invoiceId")?)?),
+            "cancel_invoice" => data(&self.cancel_invoice(
+                ctx,
+                caller,
+                invoices::By::Id(p("invoiceId")?),
+                body!(),
+            )?),
+            "cancel_invoice_by_guid" => {
+                data(&self.cancel_invoice(ctx, caller, invoices::By::Guid(p("guid")?), body!())?)
+            }
+            "request_invoice_notification" => {
+                data(&self.resend_invoice_notification(ctx, p("invoiceId")?)?)
+            }
+            // Refunds
+            "create_refund" => data(&self.create_refund(ctx, caller, body!())?),
+            "update_refund" => {
+                data(&self.update_refund(ctx, caller, refunds::By::Id(p("refundId")?), body!())?)
+            }
+            "update_refund_by_guid" => {
+                data(&self.update_refund(ctx, caller, refunds::By::Guid(p("guid")?), body!())?)
+            }
+            "get_refund" => data(&self.get_refund(ctx, caller, refunds::By::Id(p("refundId")?))?),
+            "get_refund_by_guid" => {
+                data(&self.get_refund(ctx, caller, refunds::By::Guid(p("guid")?))?)
+            }
+            "list_refunds" => data(&self.list_refunds(ctx, caller, body!())?),
+            "cancel_refund" => {
+                data(&self.cancel_refund(ctx, caller, refunds::By::Id(p("refundId")?))?)
+            }
+            "cancel_refund_by_guid" => {
+                data(&self.cancel_refund(ctx, caller, refunds::By::Guid(p("guid")?))?)
+            }
+            "request_refund_notification" => {
+                data(&self.resend_refund_notification(ctx, p("refundId")?)?)
+            }
+            // Settlements and ledgers
+            "list_settlements" => data(&self.list_settlements(ctx, caller, body!())?),
+            "get_settlement" => {
+                data(&self.get_settlement(ctx, caller, p("settlementId")?, false)?)
+            }
+            "get_reconciliation_report" => {
+                data(&self.get_settlement(ctx, caller, p("settlementId")?, true)?)
+            }
+            "list_ledgers" => data(&self.list_ledgers(ctx)),
+            "list_ledger_entries" => {
+                data(&self.list_ledger_entries(ctx, p("currency")?, body!())?)
+            }
+            // Recipients and payouts
+            "invite_recipients" => data(&self.invite_recipients(ctx, caller, body!())?),
+            "get_recipient" => data(&self.get_recipient(ctx, caller, p("recipientId")?)?),
+            "update_recipient" => {
+                data(&self.update_recipient(ctx, caller, p("recipientId")?, body!())?)
+            }
+            "delete_recipient" => data(&self.delete_recipient(ctx, p("recipientId")?)?),
+            "list_recipients" => data(&self.list_recipients(ctx, caller, body!())?),
+            "request_recipient_notification" => {
+                data(&self.resend_recipient_notification(ctx, p("recipientId")?)?)
+            }
+            "create_payout" => data(&self.create_payout(ctx, caller, body!())?),
+            "create_payout_group" => data(&self.create_payout_group(ctx, caller, body!())?),
+            "get_payout" => data(&self.get_payout(ctx, caller, p("payoutId")?)?),
+            "list_payouts" => data(&self.list_payouts(ctx, caller, body!())?),
+            "cancel_payout" => data(&self.cancel_payout(ctx, p("payoutId")?)?),
+            "cancel_payout_group" => data(&self.cancel_payout_group(ctx, caller, p("groupId")?)?),
+            "request_payout_notification" => {
+                data(&self.resend_payout_notification(ctx, p("payoutId")?)?)
+            }
+            // Bills
+            "create_bill" => data(&self.create_bill(ctx, caller, body!())?),
+            "get_bill" => data(&self.get_bill(ctx, caller, p("billId")?)?),
+            "update_bill" => data(&self.update_bill(ctx, caller, p("billId")?, body!())?),
+            "list_bills" => data(&self.list_bills(ctx, caller, body!())?),
+            "deliver_bill" => data(&self.deliver_bill(ctx, p("billId")?)?),
+            // The market
+            "get_rates" => data(&rates(ctx, "BTC")?),
+            "get_rates_for_base" => data(&rates(ctx, p("baseCurrency")?)?),
+            "get_rate" => data(&rate(ctx, p("baseCurrency")?, p("currency")?)?),
+            "list_currencies" => data(&catalog::currencies()),
+            "list_supported_wallets" => data(&catalog::wallets()),
+            other => Err(super::unhandled(other)),
+        }
+    }
+}
+
+/// Whose parameter errors an endpoint's bad input is.
+fn family_of(endpoint: &str) -> Family {
+    if endpoint.contains("invoice") {
+        Family::Invoice
+    } else if endpoint.contains("refund") {
+        Family::Refund
+    } else {
+        Family::Generic
+    }
+}
+
+fn data<T: Serialize>(value: &T) -> Handled {
+    super::data(value)
+}
+
+/// What the sandbox answers to calls that return nothing else (resending a
+/// notification, delivering a bill, removing a recipient or a payout).
+pub(crate) fn success() -> Value {
+    Value::from("Success")
+}
+
+fn rates(ctx: &Ctx<'_>, base: &str) -> Result<Vec<models::Rate>, ProviderError> {
+    catalog::rates(base).ok_or_else(|| {
+        ctx.errors.detailed(
+            ctx.method,
+            "ResourceNotFound",
+            Rejection::NotFound,
+            format!("no rates for `{base}`"),
+        )
+    })
+}
+
+fn rate(ctx: &Ctx<'_>, base: &str, currency: &str) -> Result<models::Rate, ProviderError> {
+    rates(ctx, base)?
+        .into_iter()
+        .find(|r| r.code.eq_ignore_ascii_case(currency))
+        .ok_or_else(|| {
+            ctx.errors.detailed(
+                ctx.method,
+                "ResourceNotFound",
+                Rejection::NotFound,
+                format!("no rate for `{base}/{currency}`"),
+            )
+        })
+}

@@ -1973,3 +1973,206 @@ async fn every_documented_error_is_answered_with_its_code() {
     );
     assert_eq!(last.facade(), Some("merchant"));
 }
+
+/// A control over HTTP, as a project in another language drives the sandbox.
+async fn control(method: reqwest::Method, url: String, body: Option<Value>) -> (u16, Value) {
+    let mut request = reqwest::Client::new().request(method, url);
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let response = request.send().await.expect("the sandbox answers");
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.expect("a body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn post(url: String, body: Value) -> Value {
+    let (status, answer) = control(reqwest::Method::POST, url, Some(body)).await;
+    assert_eq!(status, 200, "{answer}");
+    answer
+}
+
+#[tokio::test]
+async fn the_http_controls_drive_what_the_clients_read() {
+    let (sandbox, clients) = start().await;
+    let controls = format!("{}/_sandbox/bitpay", sandbox.base_url());
+
+    // The dashboard: a token made without a key, a pairing code, an approval.
+    let made = post(
+        format!("{controls}/tokens"),
+        json!({"facade": "pos", "label": "till"}),
+    )
+    .await;
+    assert_eq!(made["sin"], Value::Null);
+    let till = PosClient::with_transport(
+        transport(&sandbox),
+        Secret::new(made["token"].as_str().unwrap()),
+    );
+    let invoice = till
+        .create_invoice(&invoice_request("14", json!({})))
+        .await
+        .expect("an unsigned pos call");
+    let code = post(
+        format!("{controls}/pairing-codes"),
+        json!({"facade": "pos"}),
+    )
+    .await;
+    let client_key = BitpayKey::generate();
+    clients
+        .public
+        .claim_pairing_code(&model(
+            json!({"id": client_key.sin(), "pairingCode": code["pairing_code"]}),
+        ))
+        .await
+        .expect("the dashboard code is claimed");
+    let requested = clients
+        .public
+        .request_token(&model(
+            json!({"id": client_key.sin(), "facade": "merchant"}),
+        ))
+        .await
+        .unwrap()
+        .remove(0);
+    let approve = format!(
+        "{controls}/pairings/{}/approve",
+        requested.pairing_code.unwrap()
+    );
+    let approved = post(approve.clone(), json!(null)).await;
+    assert_eq!(
+        (approved["state"].as_str(), approved["sin"].as_str()),
+        (Some("active"), Some(client_key.sin()))
+    );
+    assert_eq!(control(reqwest::Method::POST, approve, None).await.0, 404);
+    let tokens = control(reqwest::Method::GET, format!("{controls}/tokens"), None)
+        .await
+        .1;
+    assert_eq!(
+        tokens.as_array().unwrap().len(),
+        6,
+        "three seeded, three made"
+    );
+
+    // A buyer pays and the blocks confirm.
+    let paid = post(
+        format!("{controls}/invoices/{}/payments", invoice.id),
+        json!({}),
+    )
+    .await;
+    assert_eq!(paid["value"]["invoice"]["status"], "paid");
+    post(
+        format!("{controls}/invoices/{}/confirmations", invoice.id),
+        json!({"confirmations": 6}),
+    )
+    .await;
+    assert_eq!(
+        clients.pos.get_invoice(&invoice.id).await.unwrap().status,
+        InvoiceStatus::Complete
+    );
+    let (status, _) = control(
+        reqwest::Method::POST,
+        format!("{controls}/invoices/{}/payments", invoice.id),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 409, "a complete invoice takes no payment");
+
+    // The account.
+    post(
+        format!("{controls}/account"),
+        json!({"state": "not_set_up"}),
+    )
+    .await;
+    let error = clients
+        .merchant
+        .create_invoice(&invoice_request("14", json!({})))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        provider_error_kind(&error),
+        Some(ProviderErrorKind::AccountNotSetUp)
+    );
+    post(format!("{controls}/account"), json!({"state": "ready"})).await;
+
+    // Refunds, recipients and payouts move on.
+    clients
+        .merchant
+        .update_invoice(&invoice.id, &model(json!({"buyerEmail": "h@example.com"})))
+        .await
+        .unwrap();
+    let refund = clients
+        .merchant
+        .create_refund(&model(json!({"invoiceId": invoice.id, "amount": 14})))
+        .await
+        .unwrap();
+    post(
+        format!("{controls}/refunds/{}/status", refund.id),
+        json!({"status": "pending"}),
+    )
+    .await;
+    let (status, _) = control(
+        reqwest::Method::POST,
+        format!("{controls}/refunds/{}/status", refund.id),
+        Some(json!({"status": "created"})),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert_eq!(
+        clients
+            .merchant
+            .get_refund(&refund.id)
+            .await
+            .unwrap()
+            .status,
+        RefundStatus::Pending
+    );
+    let recipient = clients
+        .payout
+        .invite_recipients(&model(
+            json!({"recipients": [{"email": "dan@example.com"}]}),
+        ))
+        .await
+        .unwrap()
+        .remove(0);
+    post(
+        format!("{controls}/recipients/{}/status", recipient.id),
+        json!({"status": "active"}),
+    )
+    .await;
+    let payout = clients
+        .payout
+        .create_payout(&model(json!({"amount": 10, "currency": "USD", "ledgerCurrency": "USD", "recipientId": recipient.id})))
+        .await
+        .expect("an active recipient is paid");
+    post(
+        format!("{controls}/payouts/{}/status", payout.id),
+        json!({"status": "funded"}),
+    )
+    .await;
+    assert_eq!(
+        clients.payout.get_payout(&payout.id).await.unwrap().status,
+        PayoutStatus::Funded
+    );
+
+    // The ledger, and a settlement of it.
+    let ledger = control(reqwest::Method::GET, format!("{controls}/ledger"), None)
+        .await
+        .1;
+    assert_eq!(ledger.as_array().unwrap().len(), 2);
+    let settlement = post(
+        format!("{controls}/settlements"),
+        json!({"status": "completed"}),
+    )
+    .await;
+    let read = clients
+        .merchant
+        .get_settlement(settlement["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(read.status.as_str(), "completed");
+    assert!(read.date_completed.is_some());
+}

@@ -258,6 +258,10 @@ async fn pairing_from_a_new_key_to_the_first_confirmed_ipn() {
         .expect("payment");
     assert_eq!(paid.notifications.len(), 1);
     let body = receiver.take(1).remove(0).body;
+    // Amounts travel as JSON numbers, as BitPay sends them.
+    let raw: Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(raw["price"].to_string(), "10.5");
+    assert!(raw["paymentTotals"]["BTC"].is_number(), "{raw}");
     let ipn = InvoiceIpn::parse_unverified(&body).expect("the models crate parses the IPN");
     assert_eq!(ipn.id, invoice.id);
     assert_eq!(ipn.status, InvoiceStatus::Paid);
@@ -1342,6 +1346,16 @@ async fn the_market_is_a_fixed_table() {
             .rate
             .to_string(),
         "33823.04"
+    );
+    let answer = public
+        .transport()
+        .send("raw", public.build_get_rate("BTC", "USD").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(answer.body).unwrap(),
+        r#"{"data":{"code":"USD","name":"US Dollar","rate":41248.11}}"#,
+        "the data envelope, the rate a number"
     );
     let error = public.get_rate("BTC", "XYZ").await.unwrap_err();
     assert_eq!(

@@ -43,6 +43,7 @@ mod schedule;
 mod server;
 mod shared;
 mod verify;
+mod wire;
 
 pub use clock::{ClockMode, SandboxClock};
 pub use config::{DEFAULT_WINDOW, SandboxConfig};

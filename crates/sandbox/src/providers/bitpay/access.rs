@@ -52,8 +52,8 @@ impl ResourceKind {
     }
 }
 
-/// What a resource token grants: one resource, to the facade (and key) it was
-/// returned to.
+/// What a resource token grants: one resource, to the facade (and the signing key)
+/// it was returned to; it is used as that facade's token is.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Grant {
     kind: ResourceKind,
@@ -76,7 +76,7 @@ impl ResourceTokens {
             kind,
             id: id.to_owned(),
             facade: caller.facade.clone(),
-            sin: token_sin(caller),
+            sin: caller.sin.clone(),
         };
         if let Some(token) = self.by_grant.get(&grant) {
             return token.clone();
@@ -86,11 +86,6 @@ impl ResourceTokens {
         self.by_grant.insert(grant, token.clone());
         token
     }
-}
-
-/// The SIN a caller's token is bound to, as recorded in its grants: the signer's.
-fn token_sin(caller: &Caller) -> Option<String> {
-    caller.sin.clone()
 }
 
 /// The facade and binding of the token a request carries.

@@ -18,10 +18,12 @@ mod refunds;
 mod tokens;
 
 use std::any::Any;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use axum::Router;
+use paysmith_spec::types::TypeRef;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -43,6 +45,7 @@ use crate::outbox::RetryPolicy;
 use crate::respond::{ProviderError, Rejection};
 use crate::schedule::Timed;
 use crate::verify::CredentialSource;
+use crate::wire::DecimalNumbers;
 
 pub const INFO: ProviderInfo = ProviderInfo {
     name: "bitpay",
@@ -56,7 +59,8 @@ pub const INFO: ProviderInfo = ProviderInfo {
 pub const CONFORMANCE_SIN: &str = "TfEdpTxBreHYjTe5ke9ENbGRWYBBcjGMZXY";
 
 /// A token the merchant already has (made in the dashboard, or paired earlier).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// `Debug` does not show the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeededToken {
     /// `pos`, `merchant` or `payout`.
     pub facade: String,
@@ -67,6 +71,17 @@ pub struct SeededToken {
     /// dashboard token made without a key.
     #[serde(default)]
     pub sin: Option<String>,
+}
+
+impl std::fmt::Debug for SeededToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeededToken")
+            .field("facade", &self.facade)
+            .field("token", &"<redacted>")
+            .field("label", &self.label)
+            .field("sin", &self.sin)
+            .finish()
+    }
 }
 
 /// Whether the merchant account can invoice.
@@ -172,6 +187,10 @@ struct Inner {
     config: BitPayConfig,
     errors: Errors,
     notifications: Notifications,
+    /// BitPay writes amounts as JSON numbers: the answer type of each endpoint, and
+    /// what the spec's models say is a decimal.
+    responses: BTreeMap<String, TypeRef>,
+    numbers: DecimalNumbers,
     /// Route of the pairing approval page (the spec's link integration).
     approval_path: Option<String>,
     state: Mutex<State>,
@@ -243,8 +262,16 @@ fn build(
             now,
         );
     }
+    let responses = api
+        .api
+        .endpoints
+        .iter()
+        .filter_map(|e| Some((e.id.clone(), TypeRef::parse(e.response.as_deref()?).ok()?)))
+        .collect();
     let inner = Arc::new(Inner {
         approval_path: pages::route_of(api),
+        responses,
+        numbers: DecimalNumbers::of(api),
         ctx,
         config: account,
         errors,
@@ -271,16 +298,15 @@ impl Inner {
         }
     }
 
-    /// Queues the notifications the last change made; returns their ids.
+    /// Queues the notifications the last change made, amounts as numbers; returns
+    /// their ids.
     fn queue(&self, outgoing: Vec<Outgoing>) -> Vec<u64> {
         outgoing
             .into_iter()
-            .map(|o| {
-                self.ctx.shared.outbox.enqueue(
-                    self.notifications.plan(o.callback),
-                    o.url,
-                    o.payload,
-                )
+            .map(|mut o| {
+                let (plan, payload) = self.notifications.plan(o.callback);
+                self.numbers.apply(payload, &mut o.payload);
+                self.ctx.shared.outbox.enqueue(plan, o.url, o.payload)
             })
             .collect()
     }
@@ -506,7 +532,12 @@ impl Provider for BitPay {
         let (answer, outgoing) = {
             let mut state = self.0.state();
             let ctx = self.0.ctx(request.method);
-            let answer = state.handle(&ctx, &request);
+            let mut answer = state.handle(&ctx, &request);
+            if let (Ok(Some(data)), Some(ty)) =
+                (&mut answer, self.0.responses.get(request.endpoint))
+            {
+                self.0.numbers.apply(ty, data);
+            }
             (answer, std::mem::take(&mut state.outgoing))
         };
         if !self.0.queue(outgoing).is_empty() {
@@ -748,4 +779,19 @@ fn rate(ctx: &Ctx<'_>, base: &str, currency: &str) -> Result<models::Rate, Provi
                 format!("no rate for `{base}/{currency}`"),
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_token() {
+        let config = BitPayConfig::default();
+        let debug = format!("{config:?}");
+        for seeded in &config.tokens {
+            assert!(!debug.contains(&seeded.token), "{debug}");
+        }
+        assert!(debug.contains(CONFORMANCE_SIN));
+    }
 }

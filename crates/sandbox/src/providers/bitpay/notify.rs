@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use paysmith_spec::types::TypeRef;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -61,8 +62,8 @@ impl Outgoing {
     }
 }
 
-/// How each callback is sent.
-pub(crate) struct Notifications(Vec<(Callback, Arc<CallbackPlan>)>);
+/// How each callback is sent, and its payload's type.
+pub(crate) struct Notifications(Vec<(Callback, Arc<CallbackPlan>, TypeRef)>);
 
 impl Notifications {
     pub fn from_spec(api: &ApiSpec, config: &BitPayConfig) -> Result<Self, SandboxError> {
@@ -85,18 +86,21 @@ impl Notifications {
         let plans = Callback::ALL
             .into_iter()
             .map(|callback| {
+                let payload = &api.callback(callback.id())?.payload;
+                let payload = TypeRef::parse(payload).map_err(|e| api.problem(e))?;
                 CallbackPlan::from_spec(api, callback.id(), config, &fallback, None)
-                    .map(|plan| (callback, Arc::new(plan)))
+                    .map(|plan| (callback, Arc::new(plan), payload))
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<_, SandboxError>>()?;
         Ok(Notifications(plans))
     }
 
-    pub fn plan(&self, callback: Callback) -> Arc<CallbackPlan> {
+    /// The plan of `callback` and the type of its payload.
+    pub fn plan(&self, callback: Callback) -> (Arc<CallbackPlan>, &TypeRef) {
         self.0
             .iter()
-            .find(|(c, _)| *c == callback)
-            .map(|(_, plan)| plan.clone())
+            .find(|(c, _, _)| *c == callback)
+            .map(|(_, plan, payload)| (plan.clone(), payload))
             .expect("every callback has a plan")
     }
 }

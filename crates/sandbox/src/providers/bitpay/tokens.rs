@@ -30,8 +30,8 @@ pub enum TokenState {
     Active,
 }
 
-/// A token as the sandbox keeps it (the test controls show it).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A token as the sandbox keeps it (the test controls show it; `Debug` does not).
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct TokenView {
     pub token: String,
     pub facade: String,
@@ -46,8 +46,9 @@ pub struct TokenView {
     pub pairing_expires_ms: Option<u64>,
 }
 
-/// A pairing code made in the dashboard, for a client to claim.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A pairing code made in the dashboard, for a client to claim (`Debug` does not
+/// show the token it was claimed as).
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct PairingCodeView {
     pub pairing_code: String,
     pub facade: String,
@@ -55,6 +56,33 @@ pub struct PairingCodeView {
     pub expires_ms: u64,
     /// The token it was claimed as, once claimed.
     pub claimed_as: Option<String>,
+}
+
+impl std::fmt::Debug for TokenView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenView")
+            .field("token", &"<redacted>")
+            .field("facade", &self.facade)
+            .field("label", &self.label)
+            .field("sin", &self.sin)
+            .field("state", &self.state)
+            .field("created_ms", &self.created_ms)
+            .field("pairing_code", &self.pairing_code)
+            .field("pairing_expires_ms", &self.pairing_expires_ms)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for PairingCodeView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PairingCodeView")
+            .field("pairing_code", &self.pairing_code)
+            .field("facade", &self.facade)
+            .field("label", &self.label)
+            .field("expires_ms", &self.expires_ms)
+            .field("claimed", &self.claimed_as.is_some())
+            .finish()
+    }
 }
 
 /// Why a pairing request or claim is refused (answered as `{"error": ...}`).

@@ -250,6 +250,12 @@ async fn pairing_from_a_new_key_to_the_first_confirmed_ipn() {
         invoice.token.is_some(),
         "the invoice carries its resource token"
     );
+    let checkout = reqwest::get(invoice.url.as_deref().expect("a checkout URL"))
+        .await
+        .expect("the checkout page");
+    assert_eq!(checkout.status(), 200);
+    let html = checkout.text().await.unwrap();
+    assert!(html.contains("is new") && html.contains(" BTC"), "{html}");
 
     // 6. The buyer pays: the IPN arrives, unsigned, and is confirmed through the API.
     let paid = bitpay(&sandbox)

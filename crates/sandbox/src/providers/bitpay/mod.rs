@@ -4,10 +4,12 @@
 //! payouts, and the fixed market (rates, currencies, wallets).
 
 mod access;
+mod api;
 mod bills;
 mod catalog;
 mod control;
 mod errors;
+mod figures;
 mod ids;
 mod invoices;
 mod ledger;
@@ -33,16 +35,16 @@ pub use paysmith_bitpay_models as models;
 pub use invoices::{InvoiceView, NewPayment};
 pub use tokens::{PairingCodeView, TokenState, TokenView};
 
-use self::errors::{Errors, Family};
+use self::errors::Errors;
 use self::notify::{Notifications, Outgoing};
 use super::{ApiRequest, Handled, Provider, ProviderCtx, ProviderInfo};
 use crate::api_spec::ApiSpec;
-use crate::capability::{Caller, PUBLIC_FACADE};
+use crate::capability::Caller;
 use crate::clock::unix_millis;
 use crate::config::SandboxConfig;
 use crate::error::{ControlError, SandboxError};
 use crate::outbox::RetryPolicy;
-use crate::respond::{ProviderError, Rejection};
+use crate::respond::ProviderError;
 use crate::schedule::Timed;
 use crate::verify::CredentialSource;
 use crate::wire::DecimalNumbers;
@@ -519,7 +521,7 @@ impl Provider for BitPay {
     }
 
     fn endpoints(&self) -> &'static [&'static str] {
-        ENDPOINTS
+        api::ENDPOINTS
     }
 
     fn authorize(&self, request: &ApiRequest<'_>) -> Result<Option<Caller>, ProviderError> {
@@ -551,10 +553,7 @@ impl Provider for BitPay {
     }
 
     fn pages(&self) -> Router {
-        match &self.0.approval_path {
-            Some(path) => pages::router(path, self.clone()),
-            None => Router::new(),
-        }
+        pages::router(self.0.approval_path.as_deref(), self.clone())
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -562,223 +561,10 @@ impl Provider for BitPay {
     }
 }
 
-/// Every endpoint of the spec.
-const ENDPOINTS: &[&str] = &[
-    "request_token",
-    "claim_pairing_code",
-    "list_tokens",
-    "create_invoice",
-    "update_invoice",
-    "get_invoice",
-    "get_invoice_by_guid",
-    "list_invoices",
-    "get_invoice_event_token",
-    "cancel_invoice",
-    "cancel_invoice_by_guid",
-    "request_invoice_notification",
-    "create_refund",
-    "update_refund",
-    "update_refund_by_guid",
-    "get_refund",
-    "get_refund_by_guid",
-    "list_refunds",
-    "cancel_refund",
-    "cancel_refund_by_guid",
-    "request_refund_notification",
-    "list_settlements",
-    "get_settlement",
-    "get_reconciliation_report",
-    "list_ledgers",
-    "list_ledger_entries",
-    "invite_recipients",
-    "get_recipient",
-    "update_recipient",
-    "delete_recipient",
-    "list_recipients",
-    "request_recipient_notification",
-    "create_payout",
-    "create_payout_group",
-    "get_payout",
-    "list_payouts",
-    "cancel_payout",
-    "cancel_payout_group",
-    "request_payout_notification",
-    "create_bill",
-    "get_bill",
-    "update_bill",
-    "list_bills",
-    "deliver_bill",
-    "get_rates",
-    "get_rates_for_base",
-    "get_rate",
-    "list_currencies",
-    "list_supported_wallets",
-];
-
-impl State {
-    fn handle(&mut self, ctx: &Ctx<'_>, request: &ApiRequest<'_>) -> Handled {
-        let public = Caller {
-            facade: PUBLIC_FACADE.to_owned(),
-            token: None,
-            sin: None,
-        };
-        let caller = request.caller.as_ref().unwrap_or(&public);
-        let p = |name: &str| request.path_param(name);
-        let family = family_of(request.endpoint);
-        let parse = |family: Family| {
-            let errors = ctx.errors;
-            move |problem: String| errors.bad_input(ctx.method, family, problem)
-        };
-        macro_rules! body {
-            () => {
-                request.model().map_err(parse(family))?
-            };
-        }
-        match request.endpoint {
-            // Tokens
-            "request_token" => data(&self.request_token(ctx, body!())?),
-            "claim_pairing_code" => data(&self.claim_pairing_code(ctx, body!())?),
-            "list_tokens" => data(&self.list_tokens(caller)),
-            // Invoices
-            "create_invoice" => data(&self.create_invoice(ctx, caller, body!())?),
-            "update_invoice" => {
-                data(&self.update_invoice(ctx, caller, p("invoiceId")?, body!())?)
-            }
-            "get_invoice" => {
-                data(&self.get_invoice(ctx, caller, invoices::By::Id(p("invoiceId")?))?)
-            }
-            "get_invoice_by_guid" => {
-                data(&self.get_invoice(ctx, caller, invoices::By::Guid(p("guid")?))?)
-            }
-            "list_invoices" => data(&self.list_invoices(ctx, caller, body!())?),
-            "get_invoice_event_token" => data(&self.invoice_event_token(ctx, p("invoiceId")?)?),
-            "cancel_invoice" => data(&self.cancel_invoice(
-                ctx,
-                caller,
-                invoices::By::Id(p("invoiceId")?),
-                body!(),
-            )?),
-            "cancel_invoice_by_guid" => {
-                data(&self.cancel_invoice(ctx, caller, invoices::By::Guid(p("guid")?), body!())?)
-            }
-            "request_invoice_notification" => {
-                data(&self.resend_invoice_notification(ctx, p("invoiceId")?)?)
-            }
-            // Refunds
-            "create_refund" => data(&self.create_refund(ctx, caller, body!())?),
-            "update_refund" => {
-                data(&self.update_refund(ctx, caller, refunds::By::Id(p("refundId")?), body!())?)
-            }
-            "update_refund_by_guid" => {
-                data(&self.update_refund(ctx, caller, refunds::By::Guid(p("guid")?), body!())?)
-            }
-            "get_refund" => data(&self.get_refund(ctx, caller, refunds::By::Id(p("refundId")?))?),
-            "get_refund_by_guid" => {
-                data(&self.get_refund(ctx, caller, refunds::By::Guid(p("guid")?))?)
-            }
-            "list_refunds" => data(&self.list_refunds(ctx, caller, body!())?),
-            "cancel_refund" => {
-                data(&self.cancel_refund(ctx, caller, refunds::By::Id(p("refundId")?))?)
-            }
-            "cancel_refund_by_guid" => {
-                data(&self.cancel_refund(ctx, caller, refunds::By::Guid(p("guid")?))?)
-            }
-            "request_refund_notification" => {
-                data(&self.resend_refund_notification(ctx, p("refundId")?)?)
-            }
-            // Settlements and ledgers
-            "list_settlements" => data(&self.list_settlements(ctx, caller, body!())?),
-            "get_settlement" => {
-                data(&self.get_settlement(ctx, caller, p("settlementId")?, false)?)
-            }
-            "get_reconciliation_report" => {
-                data(&self.get_settlement(ctx, caller, p("settlementId")?, true)?)
-            }
-            "list_ledgers" => data(&self.list_ledgers(ctx)),
-            "list_ledger_entries" => {
-                data(&self.list_ledger_entries(ctx, p("currency")?, body!())?)
-            }
-            // Recipients and payouts
-            "invite_recipients" => data(&self.invite_recipients(ctx, caller, body!())?),
-            "get_recipient" => data(&self.get_recipient(ctx, caller, p("recipientId")?)?),
-            "update_recipient" => {
-                data(&self.update_recipient(ctx, caller, p("recipientId")?, body!())?)
-            }
-            "delete_recipient" => data(&self.delete_recipient(ctx, p("recipientId")?)?),
-            "list_recipients" => data(&self.list_recipients(ctx, caller, body!())?),
-            "request_recipient_notification" => {
-                data(&self.resend_recipient_notification(ctx, p("recipientId")?)?)
-            }
-            "create_payout" => data(&self.create_payout(ctx, caller, body!())?),
-            "create_payout_group" => data(&self.create_payout_group(ctx, caller, body!())?),
-            "get_payout" => data(&self.get_payout(ctx, caller, p("payoutId")?)?),
-            "list_payouts" => data(&self.list_payouts(ctx, caller, body!())?),
-            "cancel_payout" => data(&self.cancel_payout(ctx, p("payoutId")?)?),
-            "cancel_payout_group" => data(&self.cancel_payout_group(ctx, caller, p("groupId")?)?),
-            "request_payout_notification" => {
-                data(&self.resend_payout_notification(ctx, p("payoutId")?)?)
-            }
-            // Bills
-            "create_bill" => data(&self.create_bill(ctx, caller, body!())?),
-            "get_bill" => data(&self.get_bill(ctx, caller, p("billId")?)?),
-            "update_bill" => data(&self.update_bill(ctx, caller, p("billId")?, body!())?),
-            "list_bills" => data(&self.list_bills(ctx, caller, body!())?),
-            "deliver_bill" => data(&self.deliver_bill(ctx, p("billId")?)?),
-            // The market
-            "get_rates" => data(&rates(ctx, "BTC")?),
-            "get_rates_for_base" => data(&rates(ctx, p("baseCurrency")?)?),
-            "get_rate" => data(&rate(ctx, p("baseCurrency")?, p("currency")?)?),
-            "list_currencies" => data(&catalog::currencies()),
-            "list_supported_wallets" => data(&catalog::wallets()),
-            other => Err(super::unhandled(other)),
-        }
-    }
-}
-
-/// Whose parameter errors an endpoint's bad input is.
-fn family_of(endpoint: &str) -> Family {
-    if endpoint.contains("invoice") {
-        Family::Invoice
-    } else if endpoint.contains("refund") {
-        Family::Refund
-    } else {
-        Family::Generic
-    }
-}
-
-fn data<T: Serialize>(value: &T) -> Handled {
-    super::data(value)
-}
-
 /// What the sandbox answers to calls that return nothing else (resending a
 /// notification, delivering a bill, removing a recipient or a payout).
 pub(crate) fn success() -> Value {
     Value::from("Success")
-}
-
-fn rates(ctx: &Ctx<'_>, base: &str) -> Result<Vec<models::Rate>, ProviderError> {
-    catalog::rates(base).ok_or_else(|| {
-        ctx.errors.detailed(
-            ctx.method,
-            "ResourceNotFound",
-            Rejection::NotFound,
-            format!("no rates for `{base}`"),
-        )
-    })
-}
-
-fn rate(ctx: &Ctx<'_>, base: &str, currency: &str) -> Result<models::Rate, ProviderError> {
-    rates(ctx, base)?
-        .into_iter()
-        .find(|r| r.code.eq_ignore_ascii_case(currency))
-        .ok_or_else(|| {
-            ctx.errors.detailed(
-                ctx.method,
-                "ResourceNotFound",
-                Rejection::NotFound,
-                format!("no rate for `{base}/{currency}`"),
-            )
-        })
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! The page the pairing approval link opens (the spec's `PairingApprovalLink`): the
-//! sandbox has no dashboard login, so opening it is the merchant approving the code.
+//! The pages next to the API: the one the pairing approval link opens (the spec's
+//! `PairingApprovalLink`; the sandbox has no dashboard login, so opening it is the
+//! merchant approving the code), and the checkout page an invoice's `url` opens.
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -24,8 +25,54 @@ pub(super) fn route_of(api: &ApiSpec) -> Option<String> {
         })
 }
 
-pub(super) fn router(path: &str, handle: BitPay) -> Router {
-    Router::new().route(path, get(approve)).with_state(handle)
+/// Where an invoice's `url` points, below the base path.
+pub(super) const INVOICE_PAGE: &str = "/invoice";
+
+pub(super) fn router(approval_path: Option<&str>, handle: BitPay) -> Router {
+    let router = Router::new().route(INVOICE_PAGE, get(invoice));
+    match approval_path {
+        Some(path) => router.route(path, get(approve)),
+        None => router,
+    }
+    .with_state(handle)
+}
+
+#[derive(Deserialize)]
+struct InvoiceQuery {
+    id: Option<String>,
+}
+
+/// The buyer's view of an invoice: what to pay, in each currency, and its status.
+async fn invoice(State(h): State<BitPay>, Query(query): Query<InvoiceQuery>) -> Response {
+    let Some(view) = query.id.as_deref().and_then(|id| h.invoice(id)) else {
+        return page(
+            StatusCode::NOT_FOUND,
+            "Unknown invoice",
+            "No invoice has this id.",
+        );
+    };
+    let invoice = view.invoice;
+    let totals = invoice
+        .payment_display_totals
+        .iter()
+        .flatten()
+        .map(|(currency, total)| format!("{total} {currency}"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    page(
+        StatusCode::OK,
+        &format!(
+            "{} {} to {}",
+            invoice.price,
+            invoice.currency,
+            invoice.merchant_name.as_deref().unwrap_or("the merchant")
+        ),
+        &format!(
+            "Invoice {} is {}. Pay {totals}.",
+            invoice.id,
+            invoice.status.as_str()
+        ),
+    )
 }
 
 #[derive(Deserialize)]

@@ -156,3 +156,32 @@ pub fn documented_errors_never_seen(sandbox: &Sandbox, api: &str) -> Vec<String>
     }
     missing
 }
+
+/// Every call the spec grants a facade (`facade.endpoint`, for APIs with capability
+/// facades) that the sandbox never answered with success when made with that facade.
+pub fn facade_calls_never_answered(sandbox: &Sandbox, api: &str) -> Vec<String> {
+    let events = sandbox.events();
+    let api = &spec().api(api).expect("the API is in the spec").value;
+    api.endpoints
+        .iter()
+        .flat_map(|e| e.facades.iter().map(move |f| (f.as_str(), e.id.as_str())))
+        .filter(|(facade, endpoint)| {
+            !events.iter().any(|e| {
+                e.endpoint() == Some(endpoint)
+                    && e.facade() == Some(facade)
+                    && e.outcome() == Some(&Outcome::Answered)
+            })
+        })
+        .map(|(facade, endpoint)| format!("{facade}.{endpoint}"))
+        .collect()
+}
+
+/// The documented errors of every endpoint of `api`, as `endpoint: kind`, for APIs
+/// whose errors are told apart by code rather than message.
+pub fn documented_error_kinds(api: &str) -> Vec<String> {
+    let api = &spec().api(api).expect("the API is in the spec").value;
+    api.endpoints
+        .iter()
+        .flat_map(|e| e.errors.iter().map(move |kind| format!("{}: {kind}", e.id)))
+        .collect()
+}

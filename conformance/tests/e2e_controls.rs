@@ -50,7 +50,7 @@ async fn the_http_controls_move_what_the_clients_read() {
             .iter()
             .map(|p| p["name"].as_str().unwrap())
             .collect::<Vec<_>>(),
-        vec!["onebitpay", "bitpro", "bitpro-mapi"]
+        vec!["onebitpay", "bitpro", "bitpro-mapi", "bitpay"]
     );
 
     // 1BitPay: a new quote, read by the client.

@@ -22,7 +22,7 @@ pub struct SandboxArgs {
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     pub host: IpAddr,
     /// Serve only these providers (repeat or separate with commas): onebitpay, bitpro,
-    /// bitpro-mapi. Default: all.
+    /// bitpro-mapi, bitpay. Default: all.
     #[arg(long = "provider", value_name = "NAME", value_delimiter = ',')]
     pub providers: Vec<String>,
     /// Log only refusals and failed deliveries.

@@ -99,7 +99,7 @@ fn an_unknown_provider_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("unknown provider `stripe`; known: onebitpay, bitpro, bitpro-mapi"),
+        stderr.contains("unknown provider `stripe`; known: onebitpay, bitpro, bitpro-mapi, bitpay"),
         "{stderr}"
     );
 }

@@ -9,6 +9,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use crate::clock::ClockMode;
+use crate::providers::bitpay::BitPayConfig;
 use crate::providers::bitpro::BitproConfig;
 use crate::providers::bitpro_mapi::BitproMapiConfig;
 use crate::providers::onebitpay::OneBitPayConfig;
@@ -31,6 +32,7 @@ pub struct SandboxConfig {
     pub onebitpay: OneBitPayConfig,
     pub bitpro: BitproConfig,
     pub bitpro_mapi: BitproMapiConfig,
+    pub bitpay: BitPayConfig,
 }
 
 /// Sandbox policy: 1BitPay documents no timestamp window; five minutes accepts any
@@ -49,6 +51,7 @@ impl Default for SandboxConfig {
             onebitpay: OneBitPayConfig::default(),
             bitpro: BitproConfig::default(),
             bitpro_mapi: BitproMapiConfig::default(),
+            bitpay: BitPayConfig::default(),
         }
     }
 }

@@ -35,20 +35,32 @@ pub(crate) fn router(shared: Arc<Shared>, mounted: Arc<Vec<Mounted>>) -> Router 
         .with_state(Controls { shared, mounted })
 }
 
-/// Moves the clock to `now + by`, stopping at each delivery due on the way.
+/// Moves the clock to `now + by`, stopping at each timed change and delivery due on
+/// the way.
 pub(crate) async fn advance(shared: &Shared, by: Duration) -> Vec<Delivery> {
     let target = shared.clock.now() + by;
     let mut done = Vec::new();
-    while let Some(due) = shared.outbox.next_due().filter(|due| *due <= target) {
+    let mut last = None;
+    loop {
+        let next = [shared.outbox.next_due(), shared.timers.next_due()]
+            .into_iter()
+            .flatten()
+            .min()
+            .filter(|due| *due <= target);
+        // Something due now that running did not settle would loop for ever.
+        let Some(due) = next.filter(|due| last != Some(*due)) else {
+            break;
+        };
+        last = Some(due);
         if let Ok(ahead) = due.duration_since(shared.clock.now()) {
             shared.clock.advance(ahead);
         }
-        done.extend(shared.outbox.run_due().await);
+        done.extend(shared.run_due().await);
     }
     if let Ok(rest) = target.duration_since(shared.clock.now()) {
         shared.clock.advance(rest);
     }
-    done.extend(shared.outbox.run_due().await);
+    done.extend(shared.run_due().await);
     done
 }
 
@@ -130,5 +142,5 @@ async fn notification(State(c): State<Controls>, Path(id): Path<u64>) -> Respons
 }
 
 async fn run_due(State(c): State<Controls>) -> Response {
-    Json(c.shared.outbox.run_due().await).into_response()
+    Json(c.shared.run_due().await).into_response()
 }

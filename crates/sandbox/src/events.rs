@@ -28,6 +28,12 @@ pub enum Stage {
     Replay,
     /// The signature inside the body (1BitPay's RSA `data`) does not hold.
     BodySignature,
+    /// The capability token is missing, unknown, not approved or expired.
+    Token,
+    /// The token grants a facade the endpoint does not serve.
+    Facade,
+    /// The request is signed by a key other than the one the token is bound to.
+    Identity,
 }
 
 impl Stage {
@@ -41,6 +47,9 @@ impl Stage {
             Stage::Signature => "signature",
             Stage::Replay => "replay",
             Stage::BodySignature => "body_signature",
+            Stage::Token => "token",
+            Stage::Facade => "facade",
+            Stage::Identity => "identity",
         }
     }
 }
@@ -92,6 +101,9 @@ pub enum EventKind {
         method: String,
         /// The path as received, base path included.
         path: String,
+        /// The capability facade the request was made with (APIs with facades).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        facade: Option<String>,
         #[serde(flatten)]
         outcome: Outcome,
     },
@@ -125,6 +137,14 @@ impl Event {
     pub fn endpoint(&self) -> Option<&str> {
         match &self.kind {
             EventKind::Request { endpoint, .. } => endpoint.as_deref(),
+            EventKind::Delivery { .. } => None,
+        }
+    }
+
+    /// The facade a request event was made with, once its token was read.
+    pub fn facade(&self) -> Option<&str> {
+        match &self.kind {
+            EventKind::Request { facade, .. } => facade.as_deref(),
             EventKind::Delivery { .. } => None,
         }
     }
@@ -178,6 +198,7 @@ fn log(api: &str, kind: &EventKind) {
             method,
             path,
             outcome,
+            ..
         } => {
             let endpoint = endpoint.as_deref().unwrap_or("-");
             match outcome {

@@ -2,7 +2,7 @@
 //! that consume paysmith's generated crates.
 //!
 //! One server serves every provider API under its own base path (`/onebitpay`,
-//! `/bitpro`, `/bitpro-mapi`), with the API's own paths below it, so a generated client
+//! `/bitpro`, `/bitpro-mapi`, `/bitpay`), with the API's own paths below it, so a generated client
 //! only changes its base URL. Routing, request decoding and signature checks come from
 //! the spec; what each resource does in memory is written by hand per provider. Test
 //! controls (set a rate, move an order, fire a charge event, advance the clock) are
@@ -27,6 +27,7 @@
 
 mod api_spec;
 mod bitcoin;
+mod capability;
 mod clock;
 mod config;
 mod control;
@@ -38,15 +39,18 @@ mod pipeline;
 pub mod providers;
 mod respond;
 mod routes;
+mod schedule;
 mod server;
 mod shared;
 mod verify;
+mod wire;
 
 pub use clock::{ClockMode, SandboxClock};
 pub use config::{DEFAULT_WINDOW, SandboxConfig};
 pub use error::{ControlError, SandboxError};
 pub use events::{DeliveryResult, Event, EventKind, Outcome, Stage};
 pub use outbox::{Delivery, DeliveryStatus, Notification, RetryPolicy};
+pub use providers::bitpay::{BitPay, BitPayConfig};
 pub use providers::bitpro::{Bitpro, BitproConfig};
 pub use providers::bitpro_mapi::{BitproMapi, BitproMapiConfig};
 pub use providers::onebitpay::{OneBitPay, OneBitPayConfig};

@@ -1,7 +1,8 @@
 //! What happens to one request: read it, check the API's fixed headers, decode its
-//! fields, verify its signature (and its body signature), hand it to the provider,
-//! answer in the API's shape (signed when the scheme signs answers), and log the
-//! outcome.
+//! fields (choosing the endpoint when several share the route), take out its
+//! capability token, verify its signature (and its body signature), let the provider
+//! authorize and handle it, answer in the API's shape (signed when the scheme signs
+//! answers), and log the outcome.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use crate::decode::decode;
 use crate::events::{EventKind, Outcome, Stage};
 use crate::providers::{ApiRequest, Provider};
 use crate::respond::{ProviderError, Rejection};
-use crate::routes::{ApiPlan, EndpointPlan};
+use crate::routes::{ApiPlan, Candidates, EndpointPlan};
 use crate::shared::Shared;
 use crate::verify::{Check, Received, Refusal, ResponseSigner, Verified};
 
@@ -25,7 +26,7 @@ const BODY_LIMIT: usize = 1 << 20;
 
 pub(crate) async fn handle(
     api: Arc<ApiPlan>,
-    endpoint: Arc<EndpointPlan>,
+    candidates: Candidates,
     provider: Arc<dyn Provider>,
     shared: Arc<Shared>,
     request: Request,
@@ -66,31 +67,51 @@ pub(crate) async fn handle(
                 body: &body,
                 path_params: &path_params,
             };
-            answer(&api, &endpoint, provider.as_ref(), &shared, &received)
+            answer(&api, &candidates, provider.as_ref(), &shared, &received)
         }
         (Err(refusal), _) | (_, Err(refusal)) => Err(Failure::refused(refusal)),
     };
-    let (response, outcome) = match outcome {
-        Ok((status, body, signer)) => (
+    let endpoint = match &outcome {
+        Ok(answered) => Some(answered.endpoint.clone()),
+        Err(failure) => failure.endpoint.clone(),
+    }
+    .unwrap_or_else(|| candidates[0].id.clone());
+    let (response, outcome, facade) = match outcome {
+        Ok(Answered {
+            status,
+            body,
+            signer,
+            facade,
+            ..
+        }) => (
             json_response(status, &body, signer.as_ref()),
             Outcome::Answered,
+            facade,
         ),
-        Err(Failure {
-            error,
-            outcome,
-            signer,
-        }) => {
+        Err(failure) => {
+            let Failure {
+                error,
+                outcome,
+                signer,
+                facade,
+                ..
+            } = *failure;
             let (status, body) = api.shape.error(&error);
-            (json_response(status, &body, signer.as_deref()), outcome)
+            (
+                json_response(status, &body, signer.as_deref()),
+                outcome,
+                facade,
+            )
         }
     };
     shared.events.record(
         shared.clock.now_millis(),
         &api.id,
         EventKind::Request {
-            endpoint: Some(endpoint.id.clone()),
+            endpoint: Some(endpoint),
             method,
             path: uri.path().to_owned(),
+            facade,
             outcome,
         },
     );
@@ -114,37 +135,93 @@ struct Failure {
     error: ProviderError,
     outcome: Outcome,
     signer: Option<Box<ResponseSigner>>,
+    /// The endpoint, once chosen.
+    endpoint: Option<String>,
+    /// The caller's facade, once known.
+    facade: Option<String>,
 }
 
 impl Failure {
-    fn refused(refusal: Refusal) -> Self {
-        let error = match refusal.stage {
-            Stage::Decode => ProviderError::bad_request(refusal.reason.clone()),
-            _ => ProviderError::new(
+    fn refused(refusal: Refusal) -> Box<Self> {
+        let error = match (refusal.stage, &refusal.answer) {
+            (Stage::Decode, None) => ProviderError::bad_request(refusal.reason.clone()),
+            (Stage::Decode, Some(answer)) => ProviderError::bad_request(answer.clone()),
+            (_, Some(answer)) => ProviderError::new(Rejection::Unauthorized, answer.clone()),
+            (_, None) => ProviderError::new(
                 Rejection::Unauthorized,
                 format!("Unauthorized: {}", refusal.reason),
             ),
         };
-        Failure {
+        Box::new(Failure {
             error,
             outcome: Outcome::Refused {
                 stage: refusal.stage,
                 reason: refusal.reason,
             },
             signer: None,
-        }
+            endpoint: None,
+            facade: None,
+        })
+    }
+
+    fn at(mut self: Box<Self>, endpoint: &EndpointPlan) -> Box<Self> {
+        self.endpoint = Some(endpoint.id.clone());
+        self
+    }
+
+    /// A provider's refusal or rejection of a verified request.
+    fn provider(
+        error: ProviderError,
+        endpoint: &EndpointPlan,
+        facade: Option<String>,
+    ) -> Box<Self> {
+        let outcome = match (&error.refusal, error.rejection) {
+            (Some((stage, reason)), _) => Outcome::Refused {
+                stage: *stage,
+                reason: reason.clone(),
+            },
+            (None, Rejection::NotImplemented) => Outcome::Unhandled,
+            (None, _) => Outcome::Rejected {
+                message: error.message.clone(),
+            },
+        };
+        Box::new(Failure {
+            error,
+            outcome,
+            signer: None,
+            endpoint: Some(endpoint.id.clone()),
+            facade,
+        })
     }
 }
 
-type Answer = (StatusCode, Value, Option<ResponseSigner>);
+/// A request answered with success.
+struct Answered {
+    status: StatusCode,
+    body: Value,
+    signer: Option<ResponseSigner>,
+    endpoint: String,
+    facade: Option<String>,
+}
+
+/// The endpoint a request is for: the only one on its route, or the first whose
+/// request model's required fields the request has (the one lacking fewest).
+fn choose<'a>(candidates: &'a [Arc<EndpointPlan>], fields: &Value) -> &'a EndpointPlan {
+    candidates
+        .iter()
+        .min_by_key(|plan| plan.missing_required(fields))
+        .map(Arc::as_ref)
+        .unwrap_or_else(|| &candidates[0])
+}
 
 fn answer(
     api: &ApiPlan,
-    endpoint: &EndpointPlan,
+    candidates: &[Arc<EndpointPlan>],
     provider: &dyn Provider,
     shared: &Shared,
     incoming: &Incoming<'_>,
-) -> Result<Answer, Failure> {
+) -> Result<Answered, Box<Failure>> {
+    let first = &candidates[0];
     for (name, value) in &api.fixed_headers {
         let got = incoming
             .headers
@@ -153,23 +230,31 @@ fn answer(
             .map(|(_, v)| *v);
         if got != Some(value.as_str()) {
             let reason = format!("header `{name}` must be `{value}`");
-            return Err(Failure {
+            return Err(Box::new(Failure {
                 error: ProviderError::bad_request(reason.clone()),
                 outcome: Outcome::Refused {
                     stage: Stage::Headers,
                     reason,
                 },
                 signer: None,
-            });
+                endpoint: None,
+                facade: None,
+            }));
         }
     }
-    let fields = decode(
-        endpoint.source,
-        &endpoint.fields,
-        incoming.body,
-        incoming.query,
-    )
-    .map_err(|reason| Failure::refused(Refusal::new(Stage::Decode, reason)))?;
+    let decoded = |plan: &EndpointPlan| {
+        decode(plan.source, &plan.fields, incoming.body, incoming.query)
+            .map_err(|reason| Failure::refused(Refusal::new(Stage::Decode, reason)).at(plan))
+    };
+    let mut fields = decoded(first)?;
+    let endpoint = choose(candidates, &fields);
+    if !std::ptr::eq(endpoint, first.as_ref()) {
+        fields = decoded(endpoint)?;
+    }
+    let token = endpoint.capability.as_ref().and_then(|capability| {
+        let from_query = endpoint.source == crate::decode::RequestSource::Query;
+        capability.take_token(&mut fields, incoming.query, from_query)
+    });
     let received = Received {
         method: incoming.method,
         host: incoming.host,
@@ -190,18 +275,36 @@ fn answer(
                     money_moving: endpoint.money_moving,
                 },
             )
-            .map_err(Failure::refused)?,
+            .map_err(|refusal| Failure::refused(refusal).at(endpoint))?,
         None => Verified::default(),
     };
     if let Some(body_signature) = &endpoint.body_signature {
-        body_signature.verify(&fields).map_err(Failure::refused)?;
+        body_signature
+            .verify(&fields)
+            .map_err(|refusal| Failure::refused(refusal).at(endpoint))?;
     }
-    let request = ApiRequest {
+    let mut request = ApiRequest {
         endpoint: &endpoint.id,
+        method: incoming.method,
         path_params: incoming.path_params,
         body: fields,
         headers: incoming.headers,
+        capability: endpoint.capability.as_ref(),
+        token,
+        identity: verified.identity.as_deref(),
+        caller: None,
     };
+    let release = || {
+        if let Some((scope, mark)) = &verified.spent_if_carried_out {
+            shared.replay.release(scope, mark);
+        }
+    };
+    let caller = provider.authorize(&request).map_err(|error| {
+        release();
+        Failure::provider(error, endpoint, None)
+    })?;
+    let facade = caller.as_ref().map(|c| c.facade.clone());
+    request.caller = caller;
     let handled = if provider.endpoints().contains(&endpoint.id.as_str()) {
         provider.handle(request)
     } else {
@@ -210,23 +313,19 @@ fn answer(
     match handled {
         Ok(data) => {
             let (status, body) = api.shape.success(data);
-            Ok((status, body, verified.response_signer))
+            Ok(Answered {
+                status,
+                body,
+                signer: verified.response_signer,
+                endpoint: endpoint.id.clone(),
+                facade,
+            })
         }
         Err(error) => {
-            if let Some((scope, mark)) = &verified.spent_if_carried_out {
-                shared.replay.release(scope, mark);
-            }
-            let outcome = match error.rejection {
-                Rejection::NotImplemented => Outcome::Unhandled,
-                _ => Outcome::Rejected {
-                    message: error.message.clone(),
-                },
-            };
-            Err(Failure {
-                error,
-                outcome,
-                signer: verified.response_signer.map(Box::new),
-            })
+            release();
+            let mut failure = Failure::provider(error, endpoint, facade);
+            failure.signer = verified.response_signer.map(Box::new);
+            Err(failure)
         }
     }
 }

@@ -6,12 +6,15 @@ use axum::http::StatusCode;
 use paysmith_spec::model::ApiFile;
 use serde_json::{Map, Value};
 
+use crate::events::Stage;
+
 /// Why a provider refuses a request it could read; the number is both the HTTP status
 /// of bare APIs and the envelope `code` of enveloped ones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rejection {
     BadRequest,
     Unauthorized,
+    Forbidden,
     NotFound,
     MethodNotAllowed,
     Conflict,
@@ -26,6 +29,7 @@ impl Rejection {
         match self {
             Rejection::BadRequest => StatusCode::BAD_REQUEST,
             Rejection::Unauthorized => StatusCode::UNAUTHORIZED,
+            Rejection::Forbidden => StatusCode::FORBIDDEN,
             Rejection::NotFound => StatusCode::NOT_FOUND,
             Rejection::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Rejection::Conflict => StatusCode::CONFLICT,
@@ -44,6 +48,9 @@ pub struct ProviderError {
     /// The provider's own error code (its JSON text), for APIs whose error body has a
     /// code field.
     pub code: Option<String>,
+    /// For a request the provider refuses before acting on it (a capability token that
+    /// does not grant the call): the stage and the reason the log gives.
+    pub refusal: Option<(Stage, String)>,
 }
 
 impl ProviderError {
@@ -52,6 +59,20 @@ impl ProviderError {
             rejection,
             message: message.into(),
             code: None,
+            refusal: None,
+        }
+    }
+
+    /// A refusal at `stage`: `message` is the answer, `reason` what the log says.
+    pub fn refused(
+        stage: Stage,
+        rejection: Rejection,
+        message: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        ProviderError {
+            refusal: Some((stage, reason.into())),
+            ..Self::new(rejection, message)
         }
     }
 
@@ -90,12 +111,13 @@ pub(crate) enum ResponseShape {
         success_code: i64,
     },
     /// The model itself, or wrapped in `data_field` (`{"data": …}`); errors are an
-    /// object with the message in `error_field` (and the code in `code_field`) under
-    /// the HTTP status.
+    /// object with the message in `error_field` under the HTTP status; a coded error
+    /// adds the code in `code_field`, the `error_status` marker and a null data field.
     Bare {
         data_field: Option<String>,
         error_field: String,
         code_field: Option<String>,
+        error_status: Option<(String, String)>,
     },
 }
 
@@ -116,6 +138,11 @@ impl ResponseShape {
                 .as_ref()
                 .map_or_else(|| FALLBACK_ERROR_FIELD.to_owned(), |b| b.field.clone()),
             code_field: api.error_body.as_ref().and_then(|b| b.code_field.clone()),
+            error_status: api
+                .error_body
+                .as_ref()
+                .and_then(|b| b.error_status.as_ref())
+                .map(|marker| (marker.field.clone(), marker.value.clone())),
         }
     }
 
@@ -163,15 +190,22 @@ impl ResponseShape {
                 (StatusCode::OK, Value::Object(object))
             }
             ResponseShape::Bare {
+                data_field,
                 error_field,
                 code_field,
-                ..
+                error_status,
             } => {
                 let mut object = Map::new();
                 if let (Some(field), Some(code)) = (code_field, &error.code) {
+                    if let Some((status_field, value)) = error_status {
+                        object.insert(status_field.clone(), Value::from(value.clone()));
+                    }
                     let code =
                         serde_json::from_str(code).unwrap_or_else(|_| Value::String(code.clone()));
                     object.insert(field.clone(), code);
+                    if let Some(data_field) = data_field {
+                        object.insert(data_field.clone(), Value::Null);
+                    }
                 }
                 object.insert(error_field.clone(), Value::from(error.message.clone()));
                 (status, Value::Object(object))
@@ -213,6 +247,7 @@ mod tests {
             data_field: None,
             error_field: "errors".into(),
             code_field: None,
+            error_status: None,
         };
         let (status, body) = bare.error(&error);
         assert_eq!(status, StatusCode::NOT_FOUND);
@@ -230,12 +265,37 @@ mod tests {
             data_field: Some("data".into()),
             error_field: "error".into(),
             code_field: Some("code".into()),
+            error_status: None,
         };
         let (_, body) = wrapped.success(Some(serde_json::json!({"id": "x"})));
         assert_eq!(body.to_string(), r#"{"data":{"id":"x"}}"#);
         let error = ProviderError::new(Rejection::Unauthorized, "Invalid token").with_code("10");
         let (status, body) = wrapped.error(&error);
         assert_eq!(status, StatusCode::UNAUTHORIZED);
-        assert_eq!(body.to_string(), r#"{"code":10,"error":"Invalid token"}"#);
+        assert_eq!(
+            body.to_string(),
+            r#"{"code":10,"data":null,"error":"Invalid token"}"#
+        );
+    }
+
+    #[test]
+    fn coded_errors_carry_the_status_marker_and_plain_ones_only_the_message() {
+        let shape = ResponseShape::Bare {
+            data_field: Some("data".into()),
+            error_field: "error".into(),
+            code_field: Some("code".into()),
+            error_status: Some(("status".into(), "error".into())),
+        };
+        let coded = ProviderError::not_found("Invoice not found").with_code("\"020101\"");
+        let (status, body) = shape.error(&coded);
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            body.to_string(),
+            r#"{"status":"error","code":"020101","data":null,"error":"Invoice not found"}"#
+        );
+        let plain = ProviderError::new(Rejection::Unauthorized, "Invalid signature");
+        let (status, body) = shape.error(&plain);
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body.to_string(), r#"{"error":"Invalid signature"}"#);
     }
 }

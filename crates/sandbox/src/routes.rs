@@ -14,6 +14,7 @@ use axum::routing::{MethodFilter, MethodRouter};
 use paysmith_spec::model::Method;
 
 use crate::api_spec::ApiSpec;
+use crate::capability::Capability;
 use crate::decode::{FieldTypes, RequestSource};
 use crate::error::SandboxError;
 use crate::events::{EventKind, Outcome};
@@ -36,10 +37,36 @@ pub(crate) struct EndpointPlan {
     pub id: String,
     pub source: RequestSource,
     pub fields: FieldTypes,
+    /// The request model's required fields: which of several endpoints sharing a
+    /// method and path a request is for.
+    pub required: BTreeSet<String>,
     pub auth: Option<Arc<Verifier>>,
     pub body_signature: Option<BodySignatureVerifier>,
     pub money_moving: bool,
+    /// Facades, signing and token placement, for APIs with capability tokens.
+    pub capability: Option<Capability>,
 }
+
+impl EndpointPlan {
+    /// How many of the request model's required fields `fields` lacks.
+    pub fn missing_required(&self, fields: &serde_json::Value) -> usize {
+        self.required
+            .iter()
+            .filter(|name| {
+                fields
+                    .get(name.as_str())
+                    .is_none_or(serde_json::Value::is_null)
+            })
+            .count()
+    }
+}
+
+/// One method and path, and the endpoints on it.
+type Route = (Method, Vec<Arc<EndpointPlan>>);
+
+/// The endpoints sharing one method and path, in spec order (BitPay's `POST /tokens`
+/// both requests a token and claims a pairing code).
+pub(crate) type Candidates = Arc<Vec<Arc<EndpointPlan>>>;
 
 /// The router of `api`, served by `provider`.
 pub(crate) fn api_router(
@@ -59,16 +86,8 @@ pub(crate) fn api_router(
             .collect(),
     });
     let mut verifiers: BTreeMap<String, Arc<Verifier>> = BTreeMap::new();
-    let mut methods: BTreeMap<String, MethodRouter> = BTreeMap::new();
-    let mut seen: BTreeSet<(String, &'static str)> = BTreeSet::new();
+    let mut routes: BTreeMap<(String, &'static str), Route> = BTreeMap::new();
     for endpoint in &api.api.endpoints {
-        if !seen.insert((endpoint.path.clone(), endpoint.method.as_str())) {
-            return Err(api.problem(format!(
-                "two endpoints are {} {}",
-                endpoint.method.as_str(),
-                endpoint.path
-            )));
-        }
         let auth = match &endpoint.auth {
             None => None,
             Some(scheme) => Some(match verifiers.get(scheme) {
@@ -94,19 +113,37 @@ pub(crate) fn api_router(
             id: endpoint.id.clone(),
             source: RequestSource::of(endpoint.method, api.api.encoding),
             fields: FieldTypes::of_model(api, endpoint.request.as_deref()),
+            required: required_fields(api, endpoint.request.as_deref()),
             auth,
             body_signature,
             money_moving: endpoint.money_moving,
+            capability: Capability::of(&api.api, endpoint),
         });
+        routes
+            .entry((endpoint.path.clone(), endpoint.method.as_str()))
+            .or_insert_with(|| (endpoint.method, Vec::new()))
+            .1
+            .push(endpoint_plan);
+    }
+    let mut methods: BTreeMap<String, MethodRouter> = BTreeMap::new();
+    for ((path, _), (method, candidates)) in routes {
+        if let [first, second, ..] = &candidates[..]
+            && first.required == second.required
+        {
+            return Err(api.problem(format!(
+                "`{}` and `{}` are both {} {path} and cannot be told apart by their required fields",
+                first.id,
+                second.id,
+                method.as_str()
+            )));
+        }
+        let candidates: Candidates = Arc::new(candidates);
         let handler = {
             let (plan, provider, shared) = (plan.clone(), provider.clone(), shared.clone());
-            move |request: Request| pipeline::handle(plan, endpoint_plan, provider, shared, request)
+            move |request: Request| pipeline::handle(plan, candidates, provider, shared, request)
         };
-        let router = methods.remove(&endpoint.path).unwrap_or_default();
-        methods.insert(
-            endpoint.path.clone(),
-            router.on(method_filter(endpoint.method), handler),
-        );
+        let router = methods.remove(&path).unwrap_or_default();
+        methods.insert(path, router.on(method_filter(method), handler));
     }
     let mut router = provider.pages();
     for (path, method_router) in methods {
@@ -131,6 +168,21 @@ pub(crate) fn api_router(
     Ok(router
         .fallback(not_found)
         .method_not_allowed_fallback(not_allowed))
+}
+
+/// The required fields of request model `model`.
+fn required_fields(api: &ApiSpec, model: Option<&str>) -> BTreeSet<String> {
+    model
+        .and_then(|name| api.model(name))
+        .map(|model| {
+            model
+                .fields
+                .iter()
+                .filter(|f| f.required)
+                .map(|f| f.name.clone())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn method_filter(method: Method) -> MethodFilter {
@@ -164,6 +216,7 @@ async fn unmatched(
             endpoint: None,
             method: method.to_string(),
             path,
+            facade: None,
             outcome: Outcome::Rejected {
                 message: message.to_owned(),
             },

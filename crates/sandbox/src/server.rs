@@ -19,6 +19,7 @@ use crate::control;
 use crate::error::SandboxError;
 use crate::events::Event;
 use crate::outbox::{Delivery, Notification};
+use crate::providers::bitpay::BitPay;
 use crate::providers::bitpro::Bitpro;
 use crate::providers::bitpro_mapi::BitproMapi;
 use crate::providers::onebitpay::OneBitPay;
@@ -125,7 +126,7 @@ impl Sandbox {
                 interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     interval.tick().await;
-                    shared.outbox.run_due().await;
+                    shared.run_due().await;
                 }
             })
         });
@@ -194,6 +195,11 @@ impl Sandbox {
         self.provider("bitpro-mapi")
     }
 
+    /// The BitPay sandbox: its state and test controls.
+    pub fn bitpay(&self) -> Result<BitPay, SandboxError> {
+        self.provider("bitpay")
+    }
+
     /// The sandbox clock. Clients sign with it (`Transport::with_clock(sandbox.clock())`)
     /// so a manual clock and the requests agree.
     pub fn clock(&self) -> SandboxClock {
@@ -211,9 +217,10 @@ impl Sandbox {
         control::advance(&self.shared, by).await
     }
 
-    /// Sends every delivery due now; returns them.
+    /// Makes the timed changes due now and sends every delivery due now; returns the
+    /// deliveries.
     pub async fn run_due(&self) -> Vec<Delivery> {
-        self.shared.outbox.run_due().await
+        self.shared.run_due().await
     }
 
     /// Every request and delivery so far, in order.

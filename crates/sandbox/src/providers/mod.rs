@@ -12,6 +12,7 @@
 //! is one more verifier in `crate::verify`; the answer shape (envelope, data envelope,
 //! error body with code) already comes from the spec.
 
+pub mod bitpay;
 pub mod bitpro;
 pub mod bitpro_mapi;
 pub mod onebitpay;
@@ -26,6 +27,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::api_spec::ApiSpec;
+use crate::capability::{Caller, Capability};
 use crate::config::SandboxConfig;
 use crate::error::SandboxError;
 use crate::respond::{ProviderError, Rejection};
@@ -47,7 +49,12 @@ pub(crate) type Builder =
     fn(&ApiSpec, ProviderCtx, &SandboxConfig) -> Result<Arc<dyn Provider>, SandboxError>;
 
 /// Every provider, in the order they are listed.
-pub const PROVIDERS: &[ProviderInfo] = &[onebitpay::INFO, bitpro::INFO, bitpro_mapi::INFO];
+pub const PROVIDERS: &[ProviderInfo] = &[
+    onebitpay::INFO,
+    bitpro::INFO,
+    bitpro_mapi::INFO,
+    bitpay::INFO,
+];
 
 /// The providers named (by name or API id), or all of them.
 pub(crate) fn select(names: Option<&[String]>) -> Result<Vec<&'static ProviderInfo>, SandboxError> {
@@ -88,11 +95,22 @@ pub(crate) struct ProviderCtx {
 pub(crate) struct ApiRequest<'a> {
     /// Endpoint id in the spec.
     pub endpoint: &'a str,
+    /// The HTTP method.
+    pub method: &'a str,
     /// Path parameters, decoded, by the names of the spec's path template.
     pub path_params: &'a BTreeMap<String, String>,
-    /// The request model's fields as JSON (`null` when the endpoint has none).
+    /// The request model's fields as JSON (`null` when the endpoint has none), without
+    /// the capability token.
     pub body: Value,
     pub headers: &'a [(&'a str, &'a str)],
+    /// What the spec says about the endpoint's capability token (APIs with facades).
+    pub capability: Option<&'a Capability>,
+    /// The capability token, taken from where the spec puts it.
+    pub token: Option<String>,
+    /// Who signed the request, for schemes whose signature names its signer.
+    pub identity: Option<&'a str>,
+    /// Who made the call, once [`Provider::authorize`] accepted it.
+    pub caller: Option<Caller>,
 }
 
 impl ApiRequest<'_> {
@@ -140,6 +158,13 @@ pub(crate) trait Provider: Send + Sync + 'static {
 
     /// Endpoint ids this provider handles; the spec's other endpoints answer 501.
     fn endpoints(&self) -> &'static [&'static str];
+
+    /// Decides whether the request's capability (its token, its signer) grants the
+    /// call, before it is handled; refusals carry their stage. Providers without
+    /// capability tokens accept every verified request.
+    fn authorize(&self, _request: &ApiRequest<'_>) -> Result<Option<Caller>, ProviderError> {
+        Ok(None)
+    }
 
     fn handle(&self, request: ApiRequest<'_>) -> Handled;
 

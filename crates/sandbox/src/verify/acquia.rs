@@ -106,7 +106,7 @@ impl AcquiaVerifier {
                 nonce: verified.nonce,
                 timestamp: verified.timestamp,
             }),
-            spent_if_carried_out: None,
+            ..Verified::default()
         })
     }
 }

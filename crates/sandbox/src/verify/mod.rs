@@ -6,6 +6,7 @@ mod acquia;
 mod body_signature;
 mod content_md5;
 mod header_params;
+mod identity;
 mod replay;
 
 use std::time::{Duration, SystemTime};
@@ -16,6 +17,7 @@ use serde_json::Value;
 
 pub(crate) use acquia::ResponseSigner;
 pub(crate) use body_signature::BodySignatureVerifier;
+pub(crate) use identity::INVALID_SIGNATURE;
 pub(crate) use replay::ReplayGuard;
 
 use crate::api_spec::ApiSpec;
@@ -52,6 +54,9 @@ impl Received<'_> {
 pub(crate) struct Refusal {
     pub stage: Stage,
     pub reason: String,
+    /// What the client is told, when the provider words refusals its own way; the
+    /// reason otherwise.
+    pub answer: Option<String>,
 }
 
 impl Refusal {
@@ -59,7 +64,14 @@ impl Refusal {
         Refusal {
             stage,
             reason: reason.into(),
+            answer: None,
         }
+    }
+
+    /// The same refusal, answered with the provider's own words.
+    pub fn answered(mut self, answer: impl Into<String>) -> Self {
+        self.answer = Some(answer.into());
+        self
     }
 }
 
@@ -84,6 +96,8 @@ pub(crate) struct Verified {
     /// signature without a nonce is spent by a request that moved money, not by one
     /// the provider refused.
     pub spent_if_carried_out: Option<(String, String)>,
+    /// Who signed, for schemes whose signature names its signer (BitPay's SIN).
+    pub identity: Option<String>,
 }
 
 /// What is needed to verify: the credential values, by the names the spec gives them.
@@ -97,6 +111,7 @@ pub(crate) enum Verifier {
     HeaderParams(header_params::HeaderParamsVerifier),
     ContentMd5(content_md5::ContentMd5Verifier),
     Acquia(acquia::AcquiaVerifier),
+    Identity(identity::IdentityVerifier),
 }
 
 impl Verifier {
@@ -149,6 +164,11 @@ impl Verifier {
                 Some(HttpBinding::AcquiaAuthorization(binding)),
             ) => acquia::AcquiaVerifier::build(api, config, binding, &credential)
                 .map(Verifier::Acquia),
+            (SchemeFamily::EcdsaSecp256k1(config), Some(HttpBinding::IdentityHeaders(_))) => {
+                Ok(Verifier::Identity(identity::IdentityVerifier {
+                    config: config.clone(),
+                }))
+            }
             _ => Err(mismatch()),
         }
     }
@@ -160,6 +180,7 @@ impl Verifier {
             Verifier::HeaderParams(verifier) => verifier.verify(request, check),
             Verifier::ContentMd5(verifier) => verifier.verify(request, check),
             Verifier::Acquia(verifier) => verifier.verify(request, check),
+            Verifier::Identity(verifier) => verifier.verify(request),
         }
     }
 }

@@ -205,12 +205,27 @@ fn onebitpay_create_order() -> Setup {
     );
 
     let sign_client = Arc::clone(&client);
+    let sign_secret = fixtures::onebitpay::secret();
+    let sign_body = body.clone();
+    let public = ONEBITPAY_MD5_HTTP
+        .public_values(source)
+        .expect("public values");
     Setup {
         primitive: md5_run(signed),
         tiers: vec![
             Tier {
                 name: "sign",
-                what: "public parameters + `HeaderParamsBinding::sign` (flatten the JSON body, merge, sort, join, MD5, hex)",
+                what: "`HeaderParamsBinding::signature`: flatten the JSON body, merge with the public values, sort, join, MD5, hex",
+                run: Box::new(move || {
+                    ONEBITPAY_MD5_HTTP
+                        .signature(&ONEBITPAY_MD5, &sign_secret, &public, &sign_body)
+                        .expect("signs")
+                        .len()
+                }),
+            },
+            Tier {
+                name: "request",
+                what: "`public_values` + `HeaderParamsBinding::sign`: the above plus the clock, nonce and credentials, as headers",
                 run: Box::new(move || {
                     let source: &dyn ParamSource = &*sign_client;
                     let public = ONEBITPAY_MD5_HTTP.public_values(source).expect("public");

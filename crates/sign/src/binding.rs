@@ -234,13 +234,16 @@ fn body_fields(
     Ok(Some(object))
 }
 
-/// The checked fields as signing parameters, their text borrowed from the body.
+/// The checked fields as signing parameters, their text borrowed from the body. The
+/// iterator knows its length bound, so the signer allocates once.
 fn scalar_fields(
     fields: Option<&serde_json::Map<String, serde_json::Value>>,
 ) -> impl Iterator<Item = (&str, &str)> {
+    static NO_FIELDS: std::sync::LazyLock<serde_json::Map<String, serde_json::Value>> =
+        std::sync::LazyLock::new(serde_json::Map::new);
     fields
-        .into_iter()
-        .flatten()
+        .unwrap_or(&NO_FIELDS)
+        .iter()
         .filter_map(|(key, value)| Some((key.as_str(), scalar_text(value)?)))
 }
 

@@ -126,27 +126,33 @@ impl<K: AsRef<str>, V: AsRef<str>> Param for &(K, V) {
 
 /// Parameters in signing order, the dropped ones left out.
 ///
-/// Sorting moves 16-byte integers, not the parameters: each holds the first eight
-/// bytes of its (folded) key above its index, so most comparisons are one integer
-/// compare. Zero padding keeps the prefix order consistent with the full order; keys
-/// with equal prefixes are then ordered by comparing them whole.
+/// Sorting moves 8-byte integers, not the parameters. Up to 256 parameters, each holds
+/// the first seven bytes of its (folded) key above its index, so most comparisons are
+/// one integer compare; zero padding keeps the prefix order consistent with the full
+/// order, and keys with equal prefixes are then ordered by comparing them whole. Longer
+/// lists sort plain indices by whole keys.
 struct Ordered<P> {
     items: Vec<P>,
-    order: Vec<u128>,
+    order: Vec<u64>,
+    packed: bool,
 }
 
 impl<P: Param> Ordered<P> {
+    fn index(&self, o: u64) -> usize {
+        if self.packed {
+            (o & 0xff) as usize
+        } else {
+            o as usize
+        }
+    }
+
     fn iter(&self) -> impl Iterator<Item = &P> {
-        self.order.iter().map(|&o| &self.items[index_of(o)])
+        self.order.iter().map(|&o| &self.items[self.index(o)])
     }
 
     fn is_empty(&self) -> bool {
         self.order.is_empty()
     }
-}
-
-fn index_of(packed: u128) -> usize {
-    (packed & u128::from(u64::MAX)) as usize
 }
 
 fn sort_prefix(key: &str, fold: bool) -> u64 {
@@ -250,43 +256,64 @@ impl SortedParamsConfig {
         let (low, high) = params.size_hint();
         let mut items = Vec::with_capacity(high.unwrap_or(low).min(1024));
         items.extend(params);
-        let mut order: Vec<u128> = items
-            .iter()
-            .enumerate()
-            .map(|(i, p)| u128::from(sort_prefix(p.key(), fold)) << 64 | i as u128)
-            .collect();
-        order.sort_unstable();
-        // Runs of equal prefixes are ordered by whole keys; identical keys end up
-        // next to each other in either order.
-        let mut start = 0;
-        while start < order.len() {
-            let prefix = order[start] >> 64;
-            let end = start
-                + order[start..]
-                    .iter()
-                    .take_while(|&&o| o >> 64 == prefix)
-                    .count();
-            let run = &mut order[start..end];
-            if run.len() > 1 {
-                let key = |o: &u128| items[index_of(*o)].key();
-                if fold {
-                    run.sort_unstable_by(|a, b| cmp_case_insensitive(key(a), key(b)));
-                } else {
-                    run.sort_unstable_by(|a, b| key(a).cmp(key(b)));
-                }
-                if let Some(w) = run.windows(2).find(|w| key(&w[0]) == key(&w[1])) {
-                    return Err(SignError::DuplicateKey(key(&w[0]).to_owned()));
-                }
+        let cmp = |a: &str, b: &str| {
+            if fold {
+                cmp_case_insensitive(a, b)
+            } else {
+                a.cmp(b)
             }
-            start = end;
+        };
+        let packed = items.len() <= 256;
+        let index = |o: u64| {
+            if packed {
+                (o & 0xff) as usize
+            } else {
+                o as usize
+            }
+        };
+        let key = |o: u64| items[index(o)].key();
+        let mut order: Vec<u64> = Vec::with_capacity(items.len());
+        if packed {
+            order.extend(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (sort_prefix(p.key(), fold) & !0xff) | i as u64),
+            );
+            order.sort_unstable();
+            // Runs of equal prefixes are ordered by whole keys.
+            let mut start = 0;
+            while start < order.len() {
+                let prefix = order[start] >> 8;
+                let end = start
+                    + order[start..]
+                        .iter()
+                        .take_while(|&&o| o >> 8 == prefix)
+                        .count();
+                if end - start > 1 {
+                    order[start..end].sort_unstable_by(|&a, &b| cmp(key(a), key(b)));
+                }
+                start = end;
+            }
+        } else {
+            order.extend(0..items.len() as u64);
+            order.sort_unstable_by(|&a, &b| cmp(key(a), key(b)));
+        }
+        // Either order puts identical keys next to each other.
+        if let Some(w) = order.windows(2).find(|w| key(w[0]) == key(w[1])) {
+            return Err(SignError::DuplicateKey(key(w[0]).to_owned()));
         }
         order.retain(|&o| {
-            let p = &items[index_of(o)];
+            let p = &items[index(o)];
             let dropped = (self.skip_empty && p.value().is_empty())
                 || self.exclude_keys.iter().any(|k| k.as_ref() == p.key());
             !dropped
         });
-        Ok(Ordered { items, order })
+        Ok(Ordered {
+            items,
+            order,
+            packed,
+        })
     }
 
     /// The joined parameters. Bytes, not a `String`: one-byte separators are then
@@ -295,7 +322,12 @@ impl SortedParamsConfig {
         let count = pairs.order.len();
         let seps =
             self.pair_separator.len() * count.saturating_sub(1) + self.kv_separator.len() * count;
-        let text: usize = pairs.iter().map(|p| p.key().len() + p.value().len()).sum();
+        // Every parameter, dropped or not: an upper bound read without the indirection.
+        let text: usize = pairs
+            .items
+            .iter()
+            .map(|p| p.key().len() + p.value().len())
+            .sum();
         let mut out = Vec::with_capacity(seps + text);
         let pair = Separator::new(&self.pair_separator);
         let kv = Separator::new(&self.kv_separator);
@@ -714,6 +746,22 @@ mod tests {
             config().canonical(params).unwrap(),
             "MerchantNo=1&merchantno=3&merchantOrderNo=2"
         );
+    }
+
+    #[test]
+    fn long_parameter_lists_sort_and_reject_duplicates_too() {
+        let keys: Vec<String> = (0..300).rev().map(|i| format!("K{i:03}")).collect();
+        let params: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "v")).collect();
+        let mut want = keys.clone();
+        want.sort();
+        let trace = config().sign(&params, &Secret::from("")).unwrap();
+        assert_eq!(trace.get("sorted_keys").unwrap(), want.join(","));
+        let mut twice = params.clone();
+        twice.push(("K123", "w"));
+        assert!(matches!(
+            config().canonical(&twice),
+            Err(SignError::DuplicateKey(k)) if k == "K123"
+        ));
     }
 
     #[test]

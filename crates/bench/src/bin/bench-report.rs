@@ -3,6 +3,8 @@
 //! ```text
 //! bench-report criterion [CASE…]     from the last `cargo bench --bench signing` (median wall time)
 //! bench-report instructions [CASE…]  instructions per call under callgrind (reproducible)
+//! bench-report codegen               from the last `cargo bench --bench codegen`, per endpoint,
+//!                                    and `cargo xtask codegen --check` as users run it
 //! ```
 //!
 //! Both print a Markdown table and exit with 1 when a target is missed.
@@ -14,6 +16,7 @@ use std::process::{Command, ExitCode};
 use paysmith_bench::cases::{CASES, Case, PRIMITIVE};
 
 const USAGE: &str = "usage: bench-report <criterion|instructions> [CASE…]
+       bench-report codegen
        bench-report run CASE FUNCTION ITERATIONS   (used under callgrind)";
 
 fn main() -> ExitCode {
@@ -32,6 +35,8 @@ fn main() -> ExitCode {
             instructions,
         ),
         Some("run") if args.len() == 4 => run(&args[1], &args[2], &args[3]),
+        Some("codegen") if args.len() == 1 => codegen(),
+
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
@@ -143,13 +148,16 @@ fn criterion_home() -> PathBuf {
 
 /// Median nanoseconds per call from criterion's last run.
 fn criterion_ns(case: &Case, function: &str) -> Result<f64, String> {
-    let path = criterion_home()
-        .join(case.id)
-        .join(function)
-        .join("new/estimates.json");
+    criterion_median(&[case.id, function])
+}
+
+fn criterion_median(id: &[&str]) -> Result<f64, String> {
+    let mut path = criterion_home();
+    path.extend(id);
+    let path = path.join("new/estimates.json");
     let text = std::fs::read_to_string(&path).map_err(|e| {
         format!(
-            "{}: {e} (run `cargo bench -p paysmith-bench --bench signing` first)",
+            "{}: {e} (run `cargo bench -p paysmith-bench` first)",
             path.display()
         )
     })?;
@@ -188,4 +196,118 @@ fn collected(case: &Case, function: &str, iterations: u64) -> Result<u64, String
             rest.trim().parse().ok()
         })
         .ok_or_else(|| format!("no `Collected` line in callgrind's output: {stderr}"))
+}
+
+/// Code generation against its 1 s target, and time per endpoint as the spec grows.
+fn codegen() -> ExitCode {
+    use paysmith_bench::synthetic::{FACTORS, endpoint_count, grown_files};
+
+    let root = paysmith_bench::fixtures::root();
+    let spec = match paysmith_spec::load(&root) {
+        Ok(spec) => spec,
+        Err(diagnostics) => {
+            eprintln!("{diagnostics}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut missed = false;
+    println!("| spec | endpoints | load, validate, generate (median) | per endpoint | target | |");
+    println!("| --- | ---: | ---: | ---: | ---: | --- |");
+    match criterion_median(&["codegen", "repository"]) {
+        Ok(ns) => {
+            let met = ns < 1e9;
+            missed |= !met;
+            println!(
+                "| repository, from disk (optimised build) | {} | {} | {} | < 1 s | {} ({:.1}% of the limit) |",
+                endpoint_count(&spec),
+                seconds(ns),
+                seconds(ns / endpoint_count(&spec) as f64),
+                if met { "met" } else { "MISSED" },
+                ns / 1e7
+            );
+        }
+        Err(problem) => {
+            eprintln!("{problem}");
+            missed = true;
+        }
+    }
+    for factor in FACTORS {
+        let files = grown_files(&spec, factor);
+        let borrowed: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let endpoints = match paysmith_spec::load_embedded(&borrowed) {
+            Ok(grown) => endpoint_count(&grown),
+            Err(diagnostics) => {
+                eprintln!("{diagnostics}");
+                missed = true;
+                continue;
+            }
+        };
+        match criterion_median(&["codegen", "synthetic", &factor.to_string()]) {
+            Ok(ns) => println!(
+                "| {factor}× endpoints, in memory | {endpoints} | {} | {} | | |",
+                seconds(ns),
+                seconds(ns / endpoints as f64)
+            ),
+            Err(problem) => {
+                eprintln!("{problem}");
+                missed = true;
+            }
+        }
+    }
+    match xtask_wall_time(&root) {
+        Ok(ns) => {
+            let met = ns < 1e9;
+            missed |= !met;
+            println!(
+                "| repository, `cargo xtask codegen --check` (dev build, as run by users; median of 5) | {} | {} | | < 1 s | {} ({:.1}% of the limit) |",
+                endpoint_count(&spec),
+                seconds(ns),
+                if met { "met" } else { "MISSED" },
+                ns / 1e7
+            );
+        }
+        Err(problem) => {
+            eprintln!("{problem}");
+            missed = true;
+        }
+    }
+    if missed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn seconds(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.2} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.1} ms", ns / 1e6)
+    } else {
+        format!("{:.0} µs", ns / 1e3)
+    }
+}
+
+/// Median wall time of `cargo xtask codegen --check` after one run that builds it.
+fn xtask_wall_time(root: &std::path::Path) -> Result<f64, String> {
+    let run = || -> Result<f64, String> {
+        let start = std::time::Instant::now();
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["xtask", "codegen", "--check"])
+            .current_dir(root)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .map_err(|e| format!("cannot run cargo xtask: {e}"))?;
+        if !status.success() {
+            return Err("`cargo xtask codegen --check` failed".into());
+        }
+        Ok(start.elapsed().as_nanos() as f64)
+    };
+    run()?;
+    let mut times = (0..5).map(|_| run()).collect::<Result<Vec<_>, _>>()?;
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
 }

@@ -43,7 +43,18 @@ impl ContentMd5Signer<'_> {
             content: encoded.as_bytes(),
             api_key: self.api_key,
         };
-        let trace = self.config.sign(&parts, self.secret);
+        let mut trace = self.config.sign(&parts, self.secret);
+        // The header values are moved out of the trace, not copied.
+        let mut take = |name: &str| {
+            trace
+                .stages
+                .iter_mut()
+                .find(|stage| stage.name == name)
+                .map(|stage| std::mem::take(&mut stage.value))
+                .unwrap_or_default()
+        };
+        let content_md5 = take("content_md5");
+        let authorization = take("authorization");
         let mut headers = Vec::with_capacity(4);
         if !in_query {
             headers.push((
@@ -51,15 +62,9 @@ impl ContentMd5Signer<'_> {
                 "application/x-www-form-urlencoded".to_owned(),
             ));
         }
-        headers.push(("Date".to_owned(), date.clone()));
-        headers.push((
-            "Content-MD5".to_owned(),
-            trace.get("content_md5").unwrap_or_default().to_owned(),
-        ));
-        headers.push((
-            "Authorization".to_owned(),
-            trace.get("authorization").unwrap_or_default().to_owned(),
-        ));
+        headers.push(("Date".to_owned(), date));
+        headers.push(("Content-MD5".to_owned(), content_md5));
+        headers.push(("Authorization".to_owned(), authorization));
         SignedRequest {
             method,
             url,

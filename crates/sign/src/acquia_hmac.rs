@@ -168,45 +168,63 @@ pub struct RequestSignature {
 impl AcquiaHmacConfig {
     /// `id=…&nonce=…&realm=…&version=…`, values percent-encoded.
     pub fn auth_params(&self, parts: &RequestParts<'_>) -> String {
-        format!(
-            "id={}&nonce={}&realm={}&version={}",
-            pct(parts.id),
-            pct(parts.nonce),
-            pct(parts.realm),
-            pct(&self.version)
-        )
+        let mut out = String::with_capacity(
+            32 + parts.id.len() + parts.nonce.len() + parts.realm.len() + self.version.len(),
+        );
+        self.push_auth_params(&mut out, parts);
+        out
     }
 
-    /// The string to sign and the body hash it ends with (if any).
+    fn push_auth_params(&self, out: &mut String, parts: &RequestParts<'_>) {
+        for (i, (key, value)) in [
+            ("id=", parts.id),
+            ("nonce=", parts.nonce),
+            ("realm=", parts.realm),
+            ("version=", self.version.as_ref()),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if i > 0 {
+                out.push('&');
+            }
+            out.push_str(key);
+            out.push_str(&pct(value));
+        }
+    }
+
+    /// The string to sign and the body hash it ends with (if any). Written into one
+    /// buffer: nothing but the (rare) signed header names is copied on the way.
     pub fn string_to_sign(&self, parts: &RequestParts<'_>) -> (String, Option<String>) {
-        let mut headers: Vec<(String, &str)> = parts
+        let mut headers: Vec<(Cow<'_, str>, &str)> = parts
             .signed_headers
             .iter()
-            .map(|(name, value)| (name.to_ascii_lowercase(), *value))
+            .map(|(name, value)| (lowercase(name), *value))
             .collect();
         headers.sort();
         let content_sha256 = (!parts.body.is_empty()).then(|| content_sha256(parts.body));
         let mut out = String::with_capacity(256 + parts.path.len() + parts.query.len());
-        for line in [
-            parts.method.to_ascii_uppercase().as_str(),
-            parts.host.to_ascii_lowercase().as_str(),
-            parts.path,
-            parts.query,
-            self.auth_params(parts).as_str(),
-        ] {
-            out.push_str(line);
-            out.push('\n');
-        }
+        out.extend(parts.method.chars().map(|c| c.to_ascii_uppercase()));
+        out.push('\n');
+        out.extend(parts.host.chars().map(|c| c.to_ascii_lowercase()));
+        out.push('\n');
+        out.push_str(parts.path);
+        out.push('\n');
+        out.push_str(parts.query);
+        out.push('\n');
+        self.push_auth_params(&mut out, parts);
+        out.push('\n');
         for (name, value) in &headers {
             out.push_str(name);
             out.push(':');
             out.push_str(value);
             out.push('\n');
         }
-        out.push_str(&parts.timestamp.to_string());
+        push_decimal(&mut out, parts.timestamp);
         if let Some(hash) = &content_sha256 {
             out.push('\n');
-            out.push_str(&parts.content_type.unwrap_or_default().to_ascii_lowercase());
+            let content_type = parts.content_type.unwrap_or_default();
+            out.extend(content_type.chars().map(|c| c.to_ascii_lowercase()));
             out.push('\n');
             out.push_str(hash);
         }
@@ -244,57 +262,85 @@ impl AcquiaHmacConfig {
 
     /// The `Authorization` header value in the configured layout.
     pub fn authorization(&self, parts: &RequestParts<'_>, signature: &str) -> String {
-        let names: Vec<&str> = parts.signed_headers.iter().map(|(name, _)| *name).collect();
         let (id, nonce, realm, version) = (
             pct(parts.id),
             pct(parts.nonce),
             pct(parts.realm),
             pct(&self.version),
         );
-        let pairs: Vec<(&str, String)> = match self.authorization_format {
-            AuthorizationFormat::SpecOrder => vec![
-                ("realm", realm.into_owned()),
-                ("id", id.into_owned()),
-                ("nonce", nonce.into_owned()),
-                ("version", version.into_owned()),
-                ("headers", pct(&names.join(";")).into_owned()),
-                ("signature", signature.to_owned()),
-            ],
-            AuthorizationFormat::SortedOmitEmptyHeaders => {
-                let mut pairs = vec![
-                    ("id", id.into_owned()),
-                    ("nonce", nonce.into_owned()),
-                    ("realm", realm.into_owned()),
-                    ("signature", signature.to_owned()),
-                    ("version", version.into_owned()),
-                ];
-                if !names.is_empty() {
-                    pairs.insert(0, ("headers", pct(&names.join(";")).into_owned()));
+        let headers = || -> Cow<'_, str> {
+            match parts.signed_headers {
+                [] => Cow::Borrowed(""),
+                [(name, _)] => pct(name),
+                names => {
+                    let joined: Vec<&str> = names.iter().map(|(name, _)| *name).collect();
+                    Cow::Owned(pct(&joined.join(";")).into_owned())
                 }
-                pairs
-            }
-            AuthorizationFormat::JsLibrary => {
-                let mut lower: Vec<String> =
-                    names.iter().map(|name| name.to_ascii_lowercase()).collect();
-                lower.sort();
-                vec![
-                    ("id", id.into_owned()),
-                    ("nonce", nonce.into_owned()),
-                    ("realm", realm.into_owned()),
-                    ("version", version.into_owned()),
-                    (
-                        "headers",
-                        utf8_percent_encode(&lower.join(";"), ENCODE_URI).to_string(),
-                    ),
-                    ("signature", signature.to_owned()),
-                ]
             }
         };
-        let params: Vec<String> = pairs
-            .iter()
-            .map(|(key, value)| format!("{key}=\"{value}\""))
-            .collect();
-        format!("{AUTHORIZATION_SCHEME} {}", params.join(","))
+        let pairs: [(&str, Cow<'_, str>); 6];
+        let pairs: &[(&str, Cow<'_, str>)] = match self.authorization_format {
+            AuthorizationFormat::SpecOrder => {
+                pairs = [
+                    ("realm", realm),
+                    ("id", id),
+                    ("nonce", nonce),
+                    ("version", version),
+                    ("headers", headers()),
+                    ("signature", Cow::Borrowed(signature)),
+                ];
+                &pairs
+            }
+            AuthorizationFormat::SortedOmitEmptyHeaders => {
+                pairs = [
+                    ("headers", headers()),
+                    ("id", id),
+                    ("nonce", nonce),
+                    ("realm", realm),
+                    ("signature", Cow::Borrowed(signature)),
+                    ("version", version),
+                ];
+                if parts.signed_headers.is_empty() {
+                    &pairs[1..]
+                } else {
+                    &pairs
+                }
+            }
+            AuthorizationFormat::JsLibrary => {
+                let mut lower: Vec<String> = parts
+                    .signed_headers
+                    .iter()
+                    .map(|(name, _)| name.to_ascii_lowercase())
+                    .collect();
+                lower.sort();
+                pairs = [
+                    ("id", id),
+                    ("nonce", nonce),
+                    ("realm", realm),
+                    ("version", version),
+                    (
+                        "headers",
+                        Cow::Owned(utf8_percent_encode(&lower.join(";"), ENCODE_URI).to_string()),
+                    ),
+                    ("signature", Cow::Borrowed(signature)),
+                ];
+                &pairs
+            }
+        };
+        let len: usize = pairs.iter().map(|(k, v)| k.len() + v.len() + 4).sum();
+        let mut out = String::with_capacity(AUTHORIZATION_SCHEME.len() + 1 + len);
+        out.push_str(AUTHORIZATION_SCHEME);
+        out.push(' ');
+        for (i, (key, value)) in pairs.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(key);
+            out.push_str("=\"");
+            out.push_str(value);
+            out.push('"');
+        }
+        out
     }
 
     /// `nonce\ntimestamp\nbody`: what the server's response signature covers.
@@ -440,6 +486,30 @@ impl AcquiaHmacConfig {
 /// base64 SHA-256 of a body, as `X-Authorization-Content-SHA256` carries it.
 pub fn content_sha256(body: &[u8]) -> String {
     STANDARD.encode(Sha256::digest(body))
+}
+
+/// `name` in lowercase, borrowed when it already is.
+fn lowercase(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// Appends the decimal digits of `n`.
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
 }
 
 fn hmac_base64(key: &AcquiaKey, message: &[u8]) -> String {

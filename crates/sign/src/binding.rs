@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::evaluate::stringify_json_scalar;
+use crate::error::SignError;
 use crate::secret::Secret;
 use crate::sorted_params::SortedParamsConfig;
 use crate::trace::Trace;
@@ -132,30 +132,30 @@ pub struct SignedHeaders {
 }
 
 impl HeaderParamsBinding {
-    /// Resolves every public parameter except the signature, in declaration order.
+    /// Resolves every public parameter except the signature, in declaration order. The
+    /// vector has room for the signature header that [`HeaderParamsBinding::sign`] adds.
     pub fn public_values(
         &self,
         source: &dyn ParamSource,
     ) -> Result<Vec<(Cow<'static, str>, String)>, BindingError> {
-        self.public_params
-            .iter()
-            .map(|param| {
-                let value = match &param.value {
-                    ParamValue::Nonce { length } => source.nonce(usize::from(*length)),
-                    ParamValue::TimestampMillis => source.now_millis().to_string(),
-                    ParamValue::Credential { name } => source
-                        .credential(name)
-                        .ok_or_else(|| BindingError::MissingCredential(name.to_string()))?
-                        .to_owned(),
-                    ParamValue::Setting { name } => source
-                        .setting(name)
-                        .ok_or_else(|| BindingError::MissingSetting(name.to_string()))?
-                        .to_owned(),
-                    ParamValue::Constant { value } => value.to_string(),
-                };
-                Ok((param.name.clone(), value))
-            })
-            .collect()
+        let mut values = Vec::with_capacity(self.public_params.len() + 1);
+        for param in self.public_params.iter() {
+            let value = match &param.value {
+                ParamValue::Nonce { length } => source.nonce(usize::from(*length)),
+                ParamValue::TimestampMillis => decimal(source.now_millis()),
+                ParamValue::Credential { name } => source
+                    .credential(name)
+                    .ok_or_else(|| BindingError::MissingCredential(name.to_string()))?
+                    .to_owned(),
+                ParamValue::Setting { name } => source
+                    .setting(name)
+                    .ok_or_else(|| BindingError::MissingSetting(name.to_string()))?
+                    .to_owned(),
+                ParamValue::Constant { value } => value.to_string(),
+            };
+            values.push((param.name.clone(), value));
+        }
+        Ok(values)
     }
 
     /// Signs public values plus the body's top-level scalar fields; returns every header.
@@ -166,50 +166,107 @@ impl HeaderParamsBinding {
         public: Vec<(Cow<'static, str>, String)>,
         body: &serde_json::Value,
     ) -> Result<SignedHeaders, BindingError> {
-        let body_params = flatten_body(body)?;
-        if let Some((clash, _)) = body_params
-            .iter()
-            .find(|(key, _)| public.iter().any(|(name, _)| name == key))
-        {
-            return Err(BindingError::ClashesWithPublicParam(clash.to_string()));
-        }
-        let params: Vec<(&str, &str)> = public
-            .iter()
-            .map(|(k, v)| (k.as_ref(), v.as_str()))
-            .chain(body_params.iter().map(|(k, v)| (*k, v.as_str())))
-            .collect();
-        // The lean path: no trace is built per request.
-        let signature = config
-            .signature(&params, secret)
-            .map_err(|e| BindingError::Sign(e.to_string()))?;
+        let signature = self.signature(config, secret, &public, body)?;
         let mut headers = public;
         headers.push((self.signature_header.clone(), signature));
         Ok(SignedHeaders { headers })
+    }
+
+    /// Just the signature of public values plus the body's top-level scalar fields: the
+    /// canonicalisation and signing [`HeaderParamsBinding::sign`] does, reading the
+    /// body's text in place (no per-field copies, no trace).
+    pub fn signature(
+        &self,
+        config: &SortedParamsConfig,
+        secret: &Secret,
+        public: &[(Cow<'static, str>, String)],
+        body: &serde_json::Value,
+    ) -> Result<String, BindingError> {
+        let fields = body_fields(body)?;
+        let params = public
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_str()))
+            .chain(scalar_fields(fields));
+        config.signature(params, secret).map_err(|e| match e {
+            // Body keys are unique, so a repeated key is a body field named like a
+            // public parameter.
+            SignError::DuplicateKey(key) if fields.is_some_and(|f| f.contains_key(&key)) => {
+                BindingError::ClashesWithPublicParam(key)
+            }
+            other => BindingError::Sign(other.to_string()),
+        })
+    }
+}
+
+/// Decimal text of `n` without going through the formatting machinery.
+fn decimal(mut n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&digits[start..]).into_owned()
+}
+
+/// The body's fields, after checking that it is an object (or `null`: no fields) whose
+/// fields are all scalars.
+fn body_fields(
+    body: &serde_json::Value,
+) -> Result<Option<&serde_json::Map<String, serde_json::Value>>, BindingError> {
+    let object = match body {
+        serde_json::Value::Object(object) => object,
+        serde_json::Value::Null => return Ok(None),
+        other => return Err(BindingError::BodyNotObject(json_kind(other))),
+    };
+    if let Some((key, _)) = object.iter().find(|(_, v)| {
+        matches!(
+            v,
+            serde_json::Value::Array(_) | serde_json::Value::Object(_)
+        )
+    }) {
+        return Err(BindingError::NestedField(key.clone()));
+    }
+    Ok(Some(object))
+}
+
+/// The checked fields as signing parameters, their text borrowed from the body. The
+/// iterator knows its length bound, so the signer allocates once.
+fn scalar_fields(
+    fields: Option<&serde_json::Map<String, serde_json::Value>>,
+) -> impl Iterator<Item = (&str, &str)> {
+    static NO_FIELDS: std::sync::LazyLock<serde_json::Map<String, serde_json::Value>> =
+        std::sync::LazyLock::new(serde_json::Map::new);
+    fields
+        .unwrap_or(&NO_FIELDS)
+        .iter()
+        .filter_map(|(key, value)| Some((key.as_str(), scalar_text(value)?)))
+}
+
+/// Text of a JSON scalar as [`crate::stringify_json_scalar`] gives it, borrowed: strings as-is,
+/// numbers as their exact JSON text, booleans as `true`/`false`.
+pub fn scalar_text(value: &serde_json::Value) -> Option<&str> {
+    match value {
+        serde_json::Value::String(s) => Some(s),
+        // `arbitrary_precision` keeps a number's JSON text as it was written.
+        serde_json::Value::Number(n) => Some(n.as_str()),
+        serde_json::Value::Bool(true) => Some("true"),
+        serde_json::Value::Bool(false) => Some("false"),
+        serde_json::Value::Null | serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+            None
+        }
     }
 }
 
 /// Top-level scalar fields of a JSON object as signing parameters; `null` is left out.
 pub fn flatten_body(body: &serde_json::Value) -> Result<Vec<(&str, String)>, BindingError> {
-    let object = match body {
-        serde_json::Value::Object(object) => object,
-        serde_json::Value::Null => return Ok(Vec::new()),
-        other => return Err(BindingError::BodyNotObject(json_kind(other))),
-    };
-    let mut params = Vec::with_capacity(object.len());
-    for (key, value) in object {
-        match value {
-            serde_json::Value::Null => {}
-            serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
-                return Err(BindingError::NestedField(key.clone()));
-            }
-            scalar => {
-                if let Some(text) = stringify_json_scalar(scalar) {
-                    params.push((key.as_str(), text));
-                }
-            }
-        }
-    }
-    Ok(params)
+    Ok(scalar_fields(body_fields(body)?)
+        .map(|(key, text)| (key, text.to_owned()))
+        .collect())
 }
 
 fn json_kind(value: &serde_json::Value) -> &'static str {
@@ -300,4 +357,96 @@ pub enum HeaderVerifyError {
     Body(BindingError),
     #[error(transparent)]
     Signature(crate::VerifyError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::{DigestAlgorithm, OutputEncoding};
+    use crate::sorted_params::{KeyOrder, SecretPlacement};
+
+    const CONFIG: SortedParamsConfig = SortedParamsConfig {
+        key_order: KeyOrder::CaseInsensitive,
+        pair_separator: Cow::Borrowed("&"),
+        kv_separator: Cow::Borrowed("="),
+        exclude_keys: Cow::Borrowed(&[Cow::Borrowed("Sign")]),
+        skip_empty: true,
+        secret_placement: SecretPlacement::Append,
+        digest: DigestAlgorithm::Md5,
+        output: OutputEncoding::HexLower,
+    };
+
+    fn binding() -> HeaderParamsBinding {
+        HeaderParamsBinding {
+            public_params: Cow::Owned(vec![PublicParam {
+                name: "ApiKey".into(),
+                value: ParamValue::Constant { value: "k1".into() },
+            }]),
+            signature_header: "Sign".into(),
+            secret_credential: "secret".into(),
+        }
+    }
+
+    fn public() -> Vec<(Cow<'static, str>, String)> {
+        vec![(Cow::Borrowed("ApiKey"), "k1".to_owned())]
+    }
+
+    #[test]
+    fn signature_is_what_sign_attaches_and_reads_numbers_as_written() {
+        let body: serde_json::Value =
+            serde_json::from_str(r#"{"b": "x y", "a": 1.50, "c": true, "d": null}"#).unwrap();
+        let secret = Secret::from("s");
+        let signature = binding()
+            .signature(&CONFIG, &secret, &public(), &body)
+            .unwrap();
+        let headers = binding()
+            .sign(&CONFIG, &secret, public(), &body)
+            .unwrap()
+            .headers;
+        assert_eq!(
+            headers.last().unwrap(),
+            &(Cow::Borrowed("Sign"), signature.clone())
+        );
+        let trace = CONFIG
+            .sign(
+                [("ApiKey", "k1"), ("b", "x y"), ("a", "1.50"), ("c", "true")],
+                &secret,
+            )
+            .unwrap();
+        assert_eq!(
+            trace.get("string_to_sign"),
+            Some("a=1.50&ApiKey=k1&b=x y&c=true")
+        );
+        assert_eq!(signature, trace.signature());
+        let flat = flatten_body(&body).unwrap();
+        assert_eq!(
+            flat,
+            [
+                ("b", "x y".to_owned()),
+                ("a", "1.50".to_owned()),
+                ("c", "true".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn body_errors_name_the_field() {
+        let secret = Secret::from("s");
+        let sign =
+            |body: serde_json::Value| binding().signature(&CONFIG, &secret, &public(), &body);
+        assert_eq!(
+            sign(serde_json::json!({"ApiKey": "again"})),
+            Err(BindingError::ClashesWithPublicParam("ApiKey".into()))
+        );
+        assert_eq!(
+            sign(serde_json::json!({"a": 1, "list": [1]})),
+            Err(BindingError::NestedField("list".into()))
+        );
+        assert_eq!(
+            sign(serde_json::json!([1])),
+            Err(BindingError::BodyNotObject("an array"))
+        );
+        // A null body signs the public values alone.
+        assert!(sign(serde_json::Value::Null).is_ok());
+    }
 }

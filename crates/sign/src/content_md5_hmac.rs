@@ -49,19 +49,20 @@ pub enum MacAlgorithm {
 }
 
 impl MacAlgorithm {
-    fn compute(self, key: &[u8], message: &[u8]) -> Vec<u8> {
+    /// The MAC of `message`, encoded as `output` (the MAC itself stays on the stack).
+    fn encoded(self, key: &[u8], message: &[u8], output: OutputEncoding) -> String {
         match self {
             MacAlgorithm::HmacSha1 => {
                 let mut mac =
                     Hmac::<sha1::Sha1>::new_from_slice(key).expect("HMAC takes any key length");
                 mac.update(message);
-                mac.finalize().into_bytes().to_vec()
+                output.encode(&mac.finalize().into_bytes())
             }
             MacAlgorithm::HmacSha256 => {
                 let mut mac =
                     Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key length");
                 mac.update(message);
-                mac.finalize().into_bytes().to_vec()
+                output.encode(&mac.finalize().into_bytes())
             }
         }
     }
@@ -115,27 +116,38 @@ impl ContentMd5HmacConfig {
 
     fn string_to_sign(&self, parts: &SignedParts<'_>, content_md5: &str) -> String {
         let sep = self.separator.as_ref();
-        [
-            parts.method.to_ascii_uppercase().as_str(),
-            content_md5,
-            parts.uri,
-            parts.date,
-        ]
-        .join(sep)
+        let mut out = String::with_capacity(
+            parts.method.len()
+                + content_md5.len()
+                + parts.uri.len()
+                + parts.date.len()
+                + 3 * sep.len(),
+        );
+        out.extend(parts.method.chars().map(|c| c.to_ascii_uppercase()));
+        for piece in [content_md5, parts.uri, parts.date] {
+            out.push_str(sep);
+            out.push_str(piece);
+        }
+        out
     }
 
     /// Signs; stages `content_md5`, `string_to_sign`, `signature`, `authorization`.
     pub fn sign(&self, parts: &SignedParts<'_>, secret: &Secret) -> Trace {
         let content_md5 = self.content_md5(parts.content);
         let string_to_sign = self.string_to_sign(parts, &content_md5);
-        let mac = self
-            .mac
-            .compute(secret.expose().as_bytes(), string_to_sign.as_bytes());
-        let signature = self.output.encode(&mac);
-        let authorization = format!(
-            "{} {}:{signature}",
-            self.authorization_prefix, parts.api_key
+        let signature = self.mac.encoded(
+            secret.expose().as_bytes(),
+            string_to_sign.as_bytes(),
+            self.output,
         );
+        let authorization = [
+            self.authorization_prefix.as_ref(),
+            " ",
+            parts.api_key,
+            ":",
+            &signature,
+        ]
+        .concat();
         let mut trace = Trace::with_capacity(4);
         trace.push("content_md5", content_md5);
         trace.push("string_to_sign", string_to_sign);
@@ -224,7 +236,12 @@ fn encode_component(text: &str, out: &mut String) {
                 out.push(char::from(byte))
             }
             b' ' => out.push('+'),
-            other => out.push_str(&format!("%{other:02X}")),
+            other => {
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                out.push('%');
+                out.push(char::from(HEX[usize::from(other >> 4)]));
+                out.push(char::from(HEX[usize::from(other & 0x0f)]));
+            }
         }
     }
 }

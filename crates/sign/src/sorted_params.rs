@@ -124,21 +124,34 @@ impl<K: AsRef<str>, V: AsRef<str>> Param for &(K, V) {
     }
 }
 
-/// A parameter with the first eight bytes of its (folded) key packed into an
-/// integer: most comparisons are then one integer compare instead of a
-/// string walk. Zero padding keeps the prefix order consistent with the full
-/// order, so equal prefixes fall back to comparing the whole key.
-struct Keyed<P> {
-    prefix: u64,
-    item: P,
+/// Parameters in signing order, the dropped ones left out.
+///
+/// Sorting moves 8-byte integers, not the parameters. Up to 256 parameters, each holds
+/// the first seven bytes of its (folded) key above its index, so most comparisons are
+/// one integer compare; zero padding keeps the prefix order consistent with the full
+/// order, and keys with equal prefixes are then ordered by comparing them whole. Longer
+/// lists sort plain indices by whole keys.
+struct Ordered<P> {
+    items: Vec<P>,
+    order: Vec<u64>,
+    packed: bool,
 }
 
-impl<P: Param> Param for Keyed<P> {
-    fn key(&self) -> &str {
-        self.item.key()
+impl<P: Param> Ordered<P> {
+    fn index(&self, o: u64) -> usize {
+        if self.packed {
+            (o & 0xff) as usize
+        } else {
+            o as usize
+        }
     }
-    fn value(&self) -> &str {
-        self.item.value()
+
+    fn iter(&self) -> impl Iterator<Item = &P> {
+        self.order.iter().map(|&o| &self.items[self.index(o)])
+    }
+
+    fn is_empty(&self) -> bool {
+        self.order.is_empty()
     }
 }
 
@@ -174,79 +187,176 @@ fn cmp_case_insensitive(a: &str, b: &str) -> Ordering {
     x.len().cmp(&y.len()).then_with(|| x.cmp(y))
 }
 
+/// A separator, pushed as one byte when it is one (the usual `&` and `=`): a
+/// one-byte copy through `extend_from_slice` costs a call to `memcpy` per piece.
+enum Separator<'a> {
+    Byte(u8),
+    Text(&'a [u8]),
+}
+
+impl<'a> Separator<'a> {
+    fn new(text: &'a str) -> Self {
+        match text.as_bytes() {
+            [byte] => Separator::Byte(*byte),
+            bytes => Separator::Text(bytes),
+        }
+    }
+
+    #[inline]
+    fn push_to(&self, out: &mut Vec<u8>) {
+        match self {
+            Separator::Byte(byte) => out.push(*byte),
+            Separator::Text(text) => out.extend_from_slice(text),
+        }
+    }
+}
+
+/// Text of joined `&str` pieces (always UTF-8).
+fn utf8(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Compares a computed signature with a received one in constant time; hex compares
+/// case-insensitively (without allocating for digests up to SHA-512 size).
+fn signatures_equal(output: OutputEncoding, expected: &str, received: &str) -> bool {
+    if !output.is_hex() {
+        return bool::from(expected.as_bytes().ct_eq(received.as_bytes()));
+    }
+    let (a, b) = (expected.as_bytes(), received.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut lower_a = [0u8; 128];
+    let mut lower_b = [0u8; 128];
+    if a.len() > lower_a.len() {
+        let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+        return bool::from(a.ct_eq(&b));
+    }
+    for ((x, y), (p, q)) in lower_a
+        .iter_mut()
+        .zip(lower_b.iter_mut())
+        .zip(a.iter().zip(b))
+    {
+        *x = p.to_ascii_lowercase();
+        *y = q.to_ascii_lowercase();
+    }
+    bool::from(lower_a[..a.len()].ct_eq(&lower_b[..b.len()]))
+}
+
 impl SortedParamsConfig {
     /// Sorts `params`, rejects duplicate keys (even among dropped ones) and
     /// drops excluded and skipped pairs.
-    fn ordered<I>(&self, params: I) -> Result<Vec<Keyed<I::Item>>, SignError>
+    fn ordered<I>(&self, params: I) -> Result<Ordered<I::Item>, SignError>
     where
         I: IntoIterator,
         I::Item: Param,
     {
         let fold = self.key_order == KeyOrder::CaseInsensitive;
-        let mut pairs: Vec<Keyed<I::Item>> = params
-            .into_iter()
-            .map(|item| Keyed {
-                prefix: sort_prefix(item.key(), fold),
-                item,
-            })
-            .collect();
-        if fold {
-            pairs.sort_unstable_by(|a, b| {
-                a.prefix
-                    .cmp(&b.prefix)
-                    .then_with(|| cmp_case_insensitive(a.key(), b.key()))
-            });
+        let params = params.into_iter();
+        let (low, high) = params.size_hint();
+        let mut items = Vec::with_capacity(high.unwrap_or(low).min(1024));
+        items.extend(params);
+        let cmp = |a: &str, b: &str| {
+            if fold {
+                cmp_case_insensitive(a, b)
+            } else {
+                a.cmp(b)
+            }
+        };
+        let packed = items.len() <= 256;
+        let index = |o: u64| {
+            if packed {
+                (o & 0xff) as usize
+            } else {
+                o as usize
+            }
+        };
+        let key = |o: u64| items[index(o)].key();
+        let mut order: Vec<u64> = Vec::with_capacity(items.len());
+        if packed {
+            order.extend(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (sort_prefix(p.key(), fold) & !0xff) | i as u64),
+            );
+            order.sort_unstable();
+            // Runs of equal prefixes are ordered by whole keys.
+            let mut start = 0;
+            while start < order.len() {
+                let prefix = order[start] >> 8;
+                let end = start
+                    + order[start..]
+                        .iter()
+                        .take_while(|&&o| o >> 8 == prefix)
+                        .count();
+                if end - start > 1 {
+                    order[start..end].sort_unstable_by(|&a, &b| cmp(key(a), key(b)));
+                }
+                start = end;
+            }
         } else {
-            pairs.sort_unstable_by(|a, b| {
-                a.prefix.cmp(&b.prefix).then_with(|| a.key().cmp(b.key()))
-            });
+            order.extend(0..items.len() as u64);
+            order.sort_unstable_by(|&a, &b| cmp(key(a), key(b)));
         }
-        // Both orders put identical keys next to each other.
-        if let Some(w) = pairs
-            .windows(2)
-            .find(|w| w[0].prefix == w[1].prefix && w[0].key() == w[1].key())
-        {
-            return Err(SignError::DuplicateKey(w[0].key().to_owned()));
+        // Either order puts identical keys next to each other.
+        if let Some(w) = order.windows(2).find(|w| key(w[0]) == key(w[1])) {
+            return Err(SignError::DuplicateKey(key(w[0]).to_owned()));
         }
-        pairs.retain(|p| {
+        order.retain(|&o| {
+            let p = &items[index(o)];
             let dropped = (self.skip_empty && p.value().is_empty())
                 || self.exclude_keys.iter().any(|k| k.as_ref() == p.key());
             !dropped
         });
-        Ok(pairs)
+        Ok(Ordered {
+            items,
+            order,
+            packed,
+        })
     }
 
-    fn canonical_of<P: Param>(&self, pairs: &[P]) -> String {
-        let seps = self.pair_separator.len() * pairs.len().saturating_sub(1)
-            + self.kv_separator.len() * pairs.len();
-        let text: usize = pairs.iter().map(|p| p.key().len() + p.value().len()).sum();
-        let mut out = String::with_capacity(seps + text);
+    /// The joined parameters. Bytes, not a `String`: one-byte separators are then
+    /// single pushes, and every piece is already UTF-8.
+    fn canonical_of<P: Param>(&self, pairs: &Ordered<P>) -> Vec<u8> {
+        let count = pairs.order.len();
+        let seps =
+            self.pair_separator.len() * count.saturating_sub(1) + self.kv_separator.len() * count;
+        // Every parameter, dropped or not: an upper bound read without the indirection.
+        let text: usize = pairs
+            .items
+            .iter()
+            .map(|p| p.key().len() + p.value().len())
+            .sum();
+        let mut out = Vec::with_capacity(seps + text);
+        let pair = Separator::new(&self.pair_separator);
+        let kv = Separator::new(&self.kv_separator);
         for (i, p) in pairs.iter().enumerate() {
             if i > 0 {
-                out.push_str(&self.pair_separator);
+                pair.push_to(&mut out);
             }
-            out.push_str(p.key());
-            out.push_str(&self.kv_separator);
-            out.push_str(p.value());
+            out.extend_from_slice(p.key().as_bytes());
+            kv.push_to(&mut out);
+            out.extend_from_slice(p.value().as_bytes());
         }
         out
     }
 
     /// Hashes the signed string without assembling it: the canonical string
     /// and the secret go to the hasher as they are.
-    fn digest_of(&self, canonical: &str, has_params: bool, secret: &Secret) -> DigestBytes {
+    fn digest_of(&self, canonical: &[u8], has_params: bool, secret: &Secret) -> DigestBytes {
         let mut h = Hasher::new(self.digest);
         match &self.secret_placement {
             SecretPlacement::Append => {
-                h.update(canonical.as_bytes());
+                h.update(canonical);
                 h.update(secret.expose().as_bytes());
             }
             SecretPlacement::Prepend => {
                 h.update(secret.expose().as_bytes());
-                h.update(canonical.as_bytes());
+                h.update(canonical);
             }
             SecretPlacement::AppendParam { key } => {
-                h.update(canonical.as_bytes());
+                h.update(canonical);
                 if has_params {
                     h.update(self.pair_separator.as_bytes());
                 }
@@ -279,7 +389,7 @@ impl SortedParamsConfig {
         I::Item: Param,
     {
         let pairs = self.ordered(params)?;
-        Ok(self.canonical_of(&pairs))
+        Ok(utf8(self.canonical_of(&pairs)))
     }
 
     /// Just the signature, without building a trace. This is the path to use
@@ -304,9 +414,9 @@ impl SortedParamsConfig {
     {
         let pairs = self.ordered(params)?;
         let sorted_keys = pairs.iter().map(|p| p.key()).collect::<Vec<_>>().join(",");
-        let canonical = self.canonical_of(&pairs);
+        let canonical = utf8(self.canonical_of(&pairs));
         let signed = self.signed_string(&canonical, !pairs.is_empty(), secret);
-        let digest = self.digest_of(&canonical, !pairs.is_empty(), secret);
+        let digest = self.digest_of(canonical.as_bytes(), !pairs.is_empty(), secret);
 
         let mut trace = Trace::with_capacity(5);
         trace.push("sorted_keys", sorted_keys);
@@ -332,14 +442,7 @@ impl SortedParamsConfig {
     {
         let trace = self.sign(params, secret)?;
         let expected = trace.signature();
-        let equal = if self.output.is_hex() {
-            let a = expected.to_ascii_lowercase();
-            let b = signature.to_ascii_lowercase();
-            bool::from(a.as_bytes().ct_eq(b.as_bytes()))
-        } else {
-            bool::from(expected.as_bytes().ct_eq(signature.as_bytes()))
-        };
-        if equal {
+        if signatures_equal(self.output, expected, signature) {
             Ok(trace)
         } else {
             Err(VerifyError::Mismatch {
@@ -349,6 +452,29 @@ impl SortedParamsConfig {
                 trace,
             })
         }
+    }
+
+    /// [`SortedParamsConfig::verify`] without a trace on success: the per-request check
+    /// of a server or callback handler. A mismatch still carries the full trace.
+    pub fn check<I>(&self, params: I, secret: &Secret, signature: &str) -> Result<(), VerifyError>
+    where
+        I: IntoIterator,
+        I::Item: Param,
+    {
+        let pairs = self.ordered(params)?;
+        let canonical = self.canonical_of(&pairs);
+        let digest = self.digest_of(&canonical, !pairs.is_empty(), secret);
+        let expected = self.output.encode(digest.as_slice());
+        if signatures_equal(self.output, &expected, signature) {
+            return Ok(());
+        }
+        let trace = self.sign(pairs.iter().map(|p| (p.key(), p.value())), secret)?;
+        Err(VerifyError::Mismatch {
+            stage: "signature",
+            expected,
+            got: signature.to_owned(),
+            trace,
+        })
     }
 }
 
@@ -585,6 +711,57 @@ mod tests {
             .sign(&[] as &[(&str, &str)], &Secret::from("k"))
             .unwrap();
         assert_eq!(trace.get("signed_string"), Some("key=k"));
+    }
+
+    #[test]
+    fn check_agrees_with_verify_without_a_trace_on_success() {
+        let secret = Secret::from("merasdasd");
+        config().check(DOC_PARAMS, &secret, DOC_SIGNATURE).unwrap();
+        config()
+            .check(DOC_PARAMS, &secret, &DOC_SIGNATURE.to_ascii_uppercase())
+            .unwrap();
+        let err = config().check(DOC_PARAMS, &secret, "00").unwrap_err();
+        let VerifyError::Mismatch {
+            expected, trace, ..
+        } = err
+        else {
+            panic!("expected Mismatch, got {err:?}");
+        };
+        assert_eq!(expected, DOC_SIGNATURE);
+        assert_eq!(trace.get("string_to_sign"), Some(DOC_STRING_TO_SIGN));
+        assert!(matches!(
+            config().check([("a", "1"), ("a", "2")], &secret, "00"),
+            Err(VerifyError::Sign(SignError::DuplicateKey(_)))
+        ));
+    }
+
+    #[test]
+    fn long_prefix_ties_are_ordered_by_the_whole_key() {
+        let params = [
+            ("merchantOrderNo", "2"),
+            ("MerchantNo", "1"),
+            ("merchantno", "3"),
+        ];
+        assert_eq!(
+            config().canonical(params).unwrap(),
+            "MerchantNo=1&merchantno=3&merchantOrderNo=2"
+        );
+    }
+
+    #[test]
+    fn long_parameter_lists_sort_and_reject_duplicates_too() {
+        let keys: Vec<String> = (0..300).rev().map(|i| format!("K{i:03}")).collect();
+        let params: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "v")).collect();
+        let mut want = keys.clone();
+        want.sort();
+        let trace = config().sign(&params, &Secret::from("")).unwrap();
+        assert_eq!(trace.get("sorted_keys").unwrap(), want.join(","));
+        let mut twice = params.clone();
+        twice.push(("K123", "w"));
+        assert!(matches!(
+            config().canonical(&twice),
+            Err(SignError::DuplicateKey(k)) if k == "K123"
+        ));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use paysmith_sign::Secret;
 use paysmith_sign::VerifyError;
-use paysmith_sign::binding::flatten_body;
+use paysmith_sign::binding::{BindingError, flatten_body, scalar_text};
 use paysmith_sign::sorted_params::SortedParamsConfig;
 use serde::de::DeserializeOwned;
 
@@ -43,13 +43,27 @@ pub fn verify_sorted_params_json(
         .get(signature_field)
         .and_then(|s| s.as_str())
         .ok_or(CallbackError::MissingSignature(signature_field))?;
-    let mut unsigned = object.clone();
-    unsigned.remove(signature_field);
-    let unsigned = serde_json::Value::Object(unsigned);
-    let params = flatten_body(&unsigned).map_err(|e| CallbackError::Unsignable(e.to_string()))?;
-    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    match config.verify(pairs.iter().copied(), secret, signature) {
-        Ok(_) => Ok(()),
+    // Every other top-level field is signed; their text is read in place.
+    let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(object.len());
+    for (key, value) in object {
+        if key == signature_field {
+            continue;
+        }
+        match value {
+            serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+                return Err(CallbackError::Unsignable(
+                    BindingError::NestedField(key.clone()).to_string(),
+                ));
+            }
+            scalar => {
+                if let Some(text) = scalar_text(scalar) {
+                    pairs.push((key, text));
+                }
+            }
+        }
+    }
+    match config.check(pairs, secret, signature) {
+        Ok(()) => Ok(()),
         Err(VerifyError::Mismatch { trace, .. }) => Err(CallbackError::BadSignature {
             string_to_sign: trace.get("string_to_sign").unwrap_or_default().to_owned(),
         }),

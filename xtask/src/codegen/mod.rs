@@ -26,39 +26,32 @@ pub fn generate(root: &Path) -> Result<FileSet, Diagnostics> {
     Ok(generate_from(&spec))
 }
 
-/// Builds every generated file of a validated spec.
+/// Builds every generated file of a validated spec. Each API is rendered on its own
+/// thread: formatting (syn, prettyplease, a rustfmt process per file) dominates, and
+/// the files are inserted in spec order, so the output does not depend on timing.
 pub fn generate_from(spec: &Spec) -> FileSet {
     let mut files = schemas();
     files.own_dir("conformance/src/generated");
+    let rendered: Vec<ApiFiles> = std::thread::scope(|scope| {
+        let threads: Vec<_> = spec
+            .apis
+            .iter()
+            .map(|loaded| scope.spawn(|| render_api(spec, &loaded.value)))
+            .collect();
+        threads
+            .into_iter()
+            .map(|thread| thread.join().expect("rendering an API does not panic"))
+            .collect()
+    });
     let mut conformance_modules = Vec::new();
-    for loaded in &spec.apis {
-        let api = &loaded.value;
-        let ctx = rust::Context::new(spec, api);
-        let models_dir = format!("crates/{}-models", ctx.crate_stem());
-        let client_dir = format!("crates/{}-client", ctx.crate_stem());
-        files.own_dir(&models_dir);
-        files.own_dir(&client_dir);
-        files.insert(
-            format!("{models_dir}/Cargo.toml"),
-            cargo::models_manifest(&ctx),
-        );
-        files.insert(
-            format!("{models_dir}/src/lib.rs"),
-            ctx.render(models::lib(&ctx)),
-        );
-        files.insert(
-            format!("{client_dir}/Cargo.toml"),
-            cargo::client_manifest(&ctx),
-        );
-        files.insert(
-            format!("{client_dir}/src/lib.rs"),
-            ctx.render(client::lib(&ctx)),
-        );
-        files.insert(
-            format!("conformance/src/generated/{}.rs", api.id),
-            ctx.render(conformance::module(&ctx)),
-        );
-        conformance_modules.push(api.id.clone());
+    for api in rendered {
+        for dir in api.dirs {
+            files.own_dir(dir);
+        }
+        for (path, contents) in api.files {
+            files.insert(path, contents);
+        }
+        conformance_modules.push(api.id);
     }
     files.insert("crates/cli/src/embedded_spec.rs", embedded_spec(spec));
     files.insert(
@@ -70,6 +63,46 @@ pub fn generate_from(spec: &Spec) -> FileSet {
         ),
     );
     files
+}
+
+/// The generated files of one API and the directories they own.
+struct ApiFiles {
+    id: String,
+    dirs: [String; 2],
+    files: Vec<(String, String)>,
+}
+
+fn render_api(spec: &Spec, api: &paysmith_spec::model::ApiFile) -> ApiFiles {
+    let ctx = rust::Context::new(spec, api);
+    let models_dir = format!("crates/{}-models", ctx.crate_stem());
+    let client_dir = format!("crates/{}-client", ctx.crate_stem());
+    let files = vec![
+        (
+            format!("{models_dir}/Cargo.toml"),
+            cargo::models_manifest(&ctx),
+        ),
+        (
+            format!("{models_dir}/src/lib.rs"),
+            ctx.render(models::lib(&ctx)),
+        ),
+        (
+            format!("{client_dir}/Cargo.toml"),
+            cargo::client_manifest(&ctx),
+        ),
+        (
+            format!("{client_dir}/src/lib.rs"),
+            ctx.render(client::lib(&ctx)),
+        ),
+        (
+            format!("conformance/src/generated/{}.rs", api.id),
+            ctx.render(conformance::module(&ctx)),
+        ),
+    ];
+    ApiFiles {
+        id: api.id.clone(),
+        dirs: [models_dir, client_dir],
+        files,
+    }
 }
 
 /// The whole spec as data, so the `paysmith` binary works outside this repository.

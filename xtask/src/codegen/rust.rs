@@ -223,12 +223,28 @@ fn space_items(code: &str) -> String {
     out
 }
 
+/// The toolchain's `rustfmt` beside the `cargo` that runs us (cargo says which in
+/// `CARGO`): running it directly skips the rustup proxy's start-up for every file.
+/// Anything else runs `rustfmt` from the `PATH`.
+fn rustfmt_program() -> &'static std::ffi::OsStr {
+    static PROGRAM: std::sync::OnceLock<std::ffi::OsString> = std::sync::OnceLock::new();
+    PROGRAM.get_or_init(|| {
+        std::env::var_os("CARGO")
+            .map(|cargo| {
+                std::path::Path::new(&cargo)
+                    .with_file_name(format!("rustfmt{}", std::env::consts::EXE_SUFFIX))
+            })
+            .filter(|rustfmt| rustfmt.is_file())
+            .map_or_else(|| "rustfmt".into(), Into::into)
+    })
+}
+
 /// Formats with the toolchain's rustfmt so generated files are what `cargo fmt` keeps.
 fn rustfmt(code: &str) -> String {
     use std::io::Write;
     use std::process::{Command, Stdio};
 
-    let mut child = Command::new("rustfmt")
+    let mut child = Command::new(rustfmt_program())
         .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -1,0 +1,313 @@
+//! Ratios of every signing and verification case to its primitive.
+//!
+//! ```text
+//! bench-report criterion [CASE…]     from the last `cargo bench --bench signing` (median wall time)
+//! bench-report instructions [CASE…]  instructions per call under callgrind (reproducible)
+//! bench-report codegen               from the last `cargo bench --bench codegen`, per endpoint,
+//!                                    and `cargo xtask codegen --check` as users run it
+//! ```
+//!
+//! Both print a Markdown table and exit with 1 when a target is missed.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+use paysmith_bench::cases::{CASES, Case, PRIMITIVE};
+
+const USAGE: &str = "usage: bench-report <criterion|instructions> [CASE…]
+       bench-report codegen
+       bench-report run CASE FUNCTION ITERATIONS   (used under callgrind)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let selected = |rest: &[String]| -> Vec<&'static Case> {
+        CASES
+            .iter()
+            .filter(|c| rest.is_empty() || rest.iter().any(|id| id == c.id))
+            .collect()
+    };
+    match args.first().map(String::as_str) {
+        Some("criterion") => report(&selected(&args[1..]), "median wall time", criterion_ns),
+        Some("instructions") => report(
+            &selected(&args[1..]),
+            "instructions per call (callgrind)",
+            instructions,
+        ),
+        Some("run") if args.len() == 4 => run(&args[1], &args[2], &args[3]),
+        Some("codegen") if args.len() == 1 => codegen(),
+
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs one measured function `iterations` times.
+fn run(id: &str, function: &str, iterations: &str) -> ExitCode {
+    let (Some(case), Ok(iterations)) = (paysmith_bench::cases::case(id), iterations.parse::<u32>())
+    else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let setup = (case.setup)();
+    let Some(f) = setup.run(function) else {
+        eprintln!("case `{id}` has no function `{function}`");
+        return ExitCode::from(2);
+    };
+    for _ in 0..iterations {
+        black_box(f());
+    }
+    ExitCode::SUCCESS
+}
+
+/// A cost per call, or why it is unknown.
+type Measure = fn(&Case, &str) -> Result<f64, String>;
+
+fn report(cases: &[&'static Case], unit: &str, measure: Measure) -> ExitCode {
+    let mut missed = false;
+    println!("| case | function | {unit} | ratio to primitive | target | |");
+    println!("| --- | --- | ---: | ---: | ---: | --- |");
+    for case in cases {
+        let setup = (case.setup)();
+        let base = match measure(case, PRIMITIVE) {
+            Ok(base) => base,
+            Err(problem) => {
+                eprintln!("{}: {problem}", case.id);
+                missed = true;
+                continue;
+            }
+        };
+        println!(
+            "| {} | {PRIMITIVE} ({}) | {} | 1.00 | | |",
+            case.id,
+            case.limit,
+            show(base)
+        );
+        for tier in &setup.tiers {
+            let cost = match measure(case, tier.name) {
+                Ok(cost) => cost,
+                Err(problem) => {
+                    eprintln!("{} {}: {problem}", case.id, tier.name);
+                    missed = true;
+                    continue;
+                }
+            };
+            let ratio = cost / base;
+            let (target, verdict) = if tier.name == case.target_tier {
+                let met = ratio <= case.target;
+                missed |= !met;
+                (
+                    format!("≤ {:.2}", case.target),
+                    format!(
+                        "{} ({:.0}% of the limit)",
+                        if met { "met" } else { "MISSED" },
+                        100.0 * ratio / case.target
+                    ),
+                )
+            } else {
+                (String::new(), "(context)".to_owned())
+            };
+            println!(
+                "| {} | {} | {} | {ratio:.2} | {target} | {verdict} |",
+                case.id,
+                tier.name,
+                show(cost)
+            );
+        }
+    }
+    if missed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn show(value: f64) -> String {
+    if value >= 1e6 {
+        format!("{:.2} M", value / 1e6)
+    } else if value >= 1e3 {
+        format!("{:.2} k", value / 1e3)
+    } else {
+        format!("{value:.0}")
+    }
+}
+
+/// Where criterion writes its results (its own rule: `CRITERION_HOME`, else the
+/// target directory).
+fn criterion_home() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return home.into();
+    }
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| paysmith_bench::fixtures::root().join("target"))
+        .join("criterion")
+}
+
+/// Median nanoseconds per call from criterion's last run.
+fn criterion_ns(case: &Case, function: &str) -> Result<f64, String> {
+    criterion_median(&[case.id, function])
+}
+
+fn criterion_median(id: &[&str]) -> Result<f64, String> {
+    let mut path = criterion_home();
+    path.extend(id);
+    let path = path.join("new/estimates.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "{}: {e} (run `cargo bench -p paysmith-bench` first)",
+            path.display()
+        )
+    })?;
+    let estimates: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    estimates["median"]["point_estimate"]
+        .as_f64()
+        .ok_or_else(|| format!("{}: no median point estimate", path.display()))
+}
+
+/// Instructions per call: the difference between runs of 2n and n calls, divided by
+/// n, so set-up and start-up cancel out.
+fn instructions(case: &Case, function: &str) -> Result<f64, String> {
+    let n = u64::from(case.callgrind_iterations);
+    let once = collected(case, function, n)?;
+    let twice = collected(case, function, 2 * n)?;
+    Ok(twice.saturating_sub(once) as f64 / n as f64)
+}
+
+fn collected(case: &Case, function: &str, iterations: u64) -> Result<u64, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let output = Command::new("valgrind")
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .arg(exe)
+        .args(["run", case.id, function, &iterations.to_string()])
+        .output()
+        .map_err(|e| format!("cannot run valgrind: {e}"))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        return Err(format!("valgrind failed: {stderr}"));
+    }
+    stderr
+        .lines()
+        .find_map(|line| {
+            let (_, rest) = line.split_once("Collected :")?;
+            rest.trim().parse().ok()
+        })
+        .ok_or_else(|| format!("no `Collected` line in callgrind's output: {stderr}"))
+}
+
+/// Code generation against its 1 s target, and time per endpoint as the spec grows.
+fn codegen() -> ExitCode {
+    use paysmith_bench::synthetic::{FACTORS, endpoint_count, grown_files};
+
+    let root = paysmith_bench::fixtures::root();
+    let spec = match paysmith_spec::load(&root) {
+        Ok(spec) => spec,
+        Err(diagnostics) => {
+            eprintln!("{diagnostics}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut missed = false;
+    println!("| spec | endpoints | load, validate, generate (median) | per endpoint | target | |");
+    println!("| --- | ---: | ---: | ---: | ---: | --- |");
+    match criterion_median(&["codegen", "repository"]) {
+        Ok(ns) => {
+            let met = ns < 1e9;
+            missed |= !met;
+            println!(
+                "| repository, from disk (optimised build) | {} | {} | {} | < 1 s | {} ({:.1}% of the limit) |",
+                endpoint_count(&spec),
+                seconds(ns),
+                seconds(ns / endpoint_count(&spec) as f64),
+                if met { "met" } else { "MISSED" },
+                ns / 1e7
+            );
+        }
+        Err(problem) => {
+            eprintln!("{problem}");
+            missed = true;
+        }
+    }
+    for factor in FACTORS {
+        let files = grown_files(&spec, factor);
+        let borrowed: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let endpoints = match paysmith_spec::load_embedded(&borrowed) {
+            Ok(grown) => endpoint_count(&grown),
+            Err(diagnostics) => {
+                eprintln!("{diagnostics}");
+                missed = true;
+                continue;
+            }
+        };
+        match criterion_median(&["codegen", "synthetic", &factor.to_string()]) {
+            Ok(ns) => println!(
+                "| {factor}× endpoints, in memory | {endpoints} | {} | {} | | |",
+                seconds(ns),
+                seconds(ns / endpoints as f64)
+            ),
+            Err(problem) => {
+                eprintln!("{problem}");
+                missed = true;
+            }
+        }
+    }
+    match xtask_wall_time(&root) {
+        Ok(ns) => {
+            let met = ns < 1e9;
+            missed |= !met;
+            println!(
+                "| repository, `cargo xtask codegen --check` (dev build, as run by users; median of 5) | {} | {} | | < 1 s | {} ({:.1}% of the limit) |",
+                endpoint_count(&spec),
+                seconds(ns),
+                if met { "met" } else { "MISSED" },
+                ns / 1e7
+            );
+        }
+        Err(problem) => {
+            eprintln!("{problem}");
+            missed = true;
+        }
+    }
+    if missed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn seconds(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.2} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.1} ms", ns / 1e6)
+    } else {
+        format!("{:.0} µs", ns / 1e3)
+    }
+}
+
+/// Median wall time of `cargo xtask codegen --check` after one run that builds it.
+fn xtask_wall_time(root: &std::path::Path) -> Result<f64, String> {
+    let run = || -> Result<f64, String> {
+        let start = std::time::Instant::now();
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["xtask", "codegen", "--check"])
+            .current_dir(root)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .map_err(|e| format!("cannot run cargo xtask: {e}"))?;
+        if !status.success() {
+            return Err("`cargo xtask codegen --check` failed".into());
+        }
+        Ok(start.elapsed().as_nanos() as f64)
+    };
+    run()?;
+    let mut times = (0..5).map(|_| run()).collect::<Result<Vec<_>, _>>()?;
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}

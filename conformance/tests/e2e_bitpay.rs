@@ -272,11 +272,19 @@ async fn pairing_from_a_new_key_to_the_first_confirmed_ipn() {
     assert_eq!(ipn.id, invoice.id);
     assert_eq!(ipn.status, InvoiceStatus::Paid);
     assert_eq!(ipn.order_id.as_deref(), Some("A-1001"));
+    // Confirmed a while later: the invoice read back has a later `currentTime`, which
+    // the spec marks volatile; every other field must still agree.
+    sandbox.advance(Duration::from_secs(90)).await;
     let confirmation = merchant
         .confirm_invoice_ipn(&ipn)
         .await
         .expect("confirmation");
     assert!(confirmation.is_confirmed(), "{confirmation:?}");
+    let read_back = confirmation.resource.as_ref().expect("the invoice");
+    assert!(
+        read_back.current_time > ipn.current_time.and_then(|t| i64::try_from(t).ok()),
+        "the read is later than the notification"
+    );
     // A forged IPN claiming more is refuted by the API.
     let mut forged = ipn.clone();
     forged.status = InvoiceStatus::Complete;
@@ -802,12 +810,12 @@ async fn notifications_follow_the_invoice_options_and_are_retried_on_schedule() 
         (1003, InvoiceEventName::PaidInFull)
     );
     assert_eq!(webhook.data.status, InvoiceStatus::Paid);
+    sandbox.advance(Duration::from_secs(30)).await;
+    let confirmation = merchant.confirm_invoice_webhook(&webhook).await.unwrap();
+    assert!(confirmation.is_confirmed(), "{confirmation:?}");
     assert!(
-        merchant
-            .confirm_invoice_webhook(&webhook)
-            .await
-            .unwrap()
-            .is_confirmed()
+        confirmation.resource.unwrap().current_time > webhook.data.current_time,
+        "`currentTime` differs and is left out"
     );
     assert!(
         clients

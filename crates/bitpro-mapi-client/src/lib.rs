@@ -142,7 +142,7 @@ impl Client {
         )
     }
 
-    /// Confirms an unsigned `charge_webhook` notification (the provider does not sign it): searches `list_charges` page by page (at most 20 pages) for the resource whose `/addresses` matches the notification's `/event/data/addresses`, then compares it with the notification's copy (`/event/data`). Act on the notification only when [`Confirmation::is_confirmed`].
+    /// Confirms an unsigned `charge_webhook` notification (the provider does not sign it): searches `list_charges` page by page (at most 20 pages) for the resource whose `/addresses` matches the notification's `/event/data/addresses`, then compares it with the notification's copy (`/event/data`). Act on the notification only when [`Confirmation::is_confirmed`]; the resource read back is the authority on the current state.
     pub async fn confirm_charge_webhook(
         &self,
         notification: &ChargeWebhook,
@@ -174,6 +174,7 @@ impl Client {
             resource,
             &payload,
             "/event/data",
+            &[],
         )
     }
 }

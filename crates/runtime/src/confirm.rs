@@ -119,18 +119,25 @@ where
 }
 
 /// Compares the notification's copy of the resource (at `payload_resource`) with the
-/// resource read back, field by field; fields the resource lacks are not compared.
+/// resource read back, field by field; fields the resource lacks are not compared, nor
+/// the `volatile` ones (JSON pointers into the resource, `*` for every element), which
+/// change between reads by nature.
 pub fn compare<T: Serialize>(
     operation: &'static str,
     resource: Option<T>,
     payload: &Value,
     payload_resource: &str,
+    volatile: &[&str],
 ) -> Result<Confirmation<T>, Error> {
-    let stated = at(operation, payload, payload_resource)?;
+    let mut stated = at(operation, payload, payload_resource)?.clone();
     let mut differences = Vec::new();
     if let Some(resource) = &resource {
-        let actual = to_json(operation, resource)?;
-        if let (Value::Object(stated), Value::Object(actual)) = (stated, &actual) {
+        let mut actual = to_json(operation, resource)?;
+        for pointer in volatile {
+            remove_at(&mut stated, pointer);
+            remove_at(&mut actual, pointer);
+        }
+        if let (Value::Object(stated), Value::Object(actual)) = (&stated, &actual) {
             for (key, value) in stated {
                 if let Some(other) = actual.get(key)
                     && !same(value, other)
@@ -142,10 +149,10 @@ pub fn compare<T: Serialize>(
                     });
                 }
             }
-        } else if !same(stated, &actual) {
+        } else if !same(&stated, &actual) {
             differences.push(Difference {
                 field: String::new(),
-                in_notification: stated.clone(),
+                in_notification: stated,
                 in_resource: actual,
             });
         }
@@ -154,6 +161,54 @@ pub fn compare<T: Serialize>(
         resource,
         differences,
     })
+}
+
+/// Removes what `pointer` names from `value`; a `*` segment names every element of an
+/// array or object. Nothing happens where the pointer leads nowhere.
+fn remove_at(value: &mut Value, pointer: &str) {
+    let Some(path) = pointer.strip_prefix('/') else {
+        return;
+    };
+    let segments: Vec<String> = path
+        .split('/')
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    remove_segments(value, &segments);
+}
+
+fn remove_segments(value: &mut Value, segments: &[String]) {
+    let Some((first, rest)) = segments.split_first() else {
+        return;
+    };
+    if rest.is_empty() {
+        match value {
+            Value::Object(map) => {
+                map.shift_remove(first.as_str());
+            }
+            Value::Array(items) if first == "*" => items.clear(),
+            _ => {}
+        }
+        return;
+    }
+    match (value, first.as_str()) {
+        (Value::Array(items), "*") => items
+            .iter_mut()
+            .for_each(|item| remove_segments(item, rest)),
+        (Value::Object(map), "*") => map
+            .values_mut()
+            .for_each(|item| remove_segments(item, rest)),
+        (Value::Object(map), key) => {
+            if let Some(item) = map.get_mut(key) {
+                remove_segments(item, rest);
+            }
+        }
+        (Value::Array(items), index) => {
+            if let Some(item) = index.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                remove_segments(item, rest);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Two arrays match when they share an element; other values when they are the same.
@@ -200,18 +255,52 @@ mod tests {
     fn amounts_compare_by_value_and_differences_are_named() {
         let payload = json!({"event": {"data": {"fiat_price": 42.0, "payments": [{"value": "0.50"}], "x": 1}}});
         let resource = json!({"fiat_price": "42", "payments": [{"value": 0.5}]});
-        let confirmation = compare("op", Some(resource), &payload, "/event/data").unwrap();
+        let confirmation = compare("op", Some(resource), &payload, "/event/data", &[]).unwrap();
         assert!(confirmation.is_confirmed(), "{confirmation:?}");
 
         let resource = json!({"fiat_price": "41.99", "payments": [{"value": 0.5}]});
-        let confirmation = compare("op", Some(resource), &payload, "/event/data").unwrap();
+        let confirmation = compare("op", Some(resource), &payload, "/event/data", &[]).unwrap();
         assert!(!confirmation.is_confirmed());
         assert_eq!(confirmation.differences.len(), 1);
         assert_eq!(confirmation.differences[0].field, "/fiat_price");
 
-        let missing = compare::<Value>("op", None, &payload, "/event/data").unwrap();
+        let missing = compare::<Value>("op", None, &payload, "/event/data", &[]).unwrap();
         assert!(!missing.is_confirmed());
-        assert!(compare::<Value>("op", None, &payload, "/nope").is_err());
+        assert!(compare::<Value>("op", None, &payload, "/nope", &[]).is_err());
+    }
+
+    #[test]
+    fn volatile_fields_are_left_out_and_nothing_else() {
+        let payload = json!({"id": "A", "status": "paid", "currentTime": 1000,
+            "transactions": [{"amount": 5, "confirmations": 0}]});
+        let later = json!({"id": "A", "status": "paid", "currentTime": 9000,
+            "transactions": [{"amount": 5, "confirmations": 3}]});
+        let volatile = ["/currentTime", "/transactions/*/confirmations"];
+        let strict = compare("op", Some(later.clone()), &payload, "", &[]).unwrap();
+        let fields: Vec<_> = strict
+            .differences
+            .iter()
+            .map(|d| d.field.as_str())
+            .collect();
+        assert_eq!(fields, ["/currentTime", "/transactions"]);
+        let lenient = compare("op", Some(later.clone()), &payload, "", &volatile).unwrap();
+        assert!(lenient.is_confirmed(), "{lenient:?}");
+        assert_eq!(
+            lenient.resource,
+            Some(later.clone()),
+            "the resource is kept whole"
+        );
+
+        let mut forged = later.clone();
+        forged["transactions"][0]["amount"] = json!(50);
+        forged["status"] = json!("complete");
+        let refuted = compare("op", Some(forged), &payload, "", &volatile).unwrap();
+        let fields: Vec<_> = refuted
+            .differences
+            .iter()
+            .map(|d| d.field.as_str())
+            .collect();
+        assert_eq!(fields, ["/status", "/transactions"]);
     }
 
     #[test]

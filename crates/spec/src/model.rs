@@ -649,6 +649,11 @@ pub struct Confirm {
     /// JSON pointer of the resource inside the payload, whose fields are compared
     /// with the fetched resource (e.g. `/event/data`; `""` is the whole payload).
     pub payload_resource: String,
+    /// Fields that differ between a notification and a later read by nature, not by
+    /// tampering (the time of the read, a transaction's confirmations): JSON pointers
+    /// into the resource, `*` standing for every element; left out of the comparison.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volatile: Vec<String>,
     pub source: Source,
 }
 

@@ -847,11 +847,55 @@ impl<'a> ApiCheck<'a> {
             // `""` is the JSON pointer of the whole payload.
             pointers.remove(0);
         }
+        self.check_volatile(at, endpoint, &confirm.volatile);
         for (pat, pointer) in pointers {
             if !pointer.starts_with('/') {
                 self.problem(
                     &pat,
                     format!("`{pointer}` is not a JSON pointer (starts with `/`)"),
+                );
+            }
+        }
+    }
+
+    /// Each volatile pointer starts at a field of the resource the endpoint answers.
+    fn check_volatile(
+        &mut self,
+        at: &FieldPath,
+        endpoint: &crate::model::Endpoint,
+        volatile: &[String],
+    ) {
+        let resource = endpoint
+            .response
+            .as_deref()
+            .and_then(|r| TypeRef::parse(r).ok())
+            .map(|t| match t {
+                TypeRef::List(inner) => *inner,
+                other => other,
+            });
+        let fields = match &resource {
+            Some(TypeRef::Named(name)) => self.model_fields(name),
+            _ => None,
+        };
+        for (index, pointer) in volatile.iter().enumerate() {
+            let pat = at.key("volatile").index(index);
+            let Some(first) = pointer
+                .strip_prefix('/')
+                .map(|p| p.split('/').next().unwrap_or(""))
+            else {
+                self.problem(
+                    &pat,
+                    format!("`{pointer}` is not a JSON pointer (starts with `/`)"),
+                );
+                continue;
+            };
+            if fields.as_ref().is_some_and(|f| !f.contains(first)) {
+                self.problem(
+                    &pat,
+                    format!(
+                        "`{first}` is not a field of the resource `{}` answers",
+                        endpoint.id
+                    ),
                 );
             }
         }

@@ -200,6 +200,13 @@ fn bitpay_rules_for_body_tokens_code_suffixes_and_false_values() {
         "      payload_resource: \"\"",
         "      payload_resource: id",
     );
+    // Volatile fields: one the resource does not have, one that is no pointer.
+    edit(
+        &root,
+        api,
+        "      volatile: [/currentTime, /transactions/*/confirmations]",
+        "      volatile: [/currentTimes, transactions]",
+    );
 
     let problems = load(&root).unwrap_err().0;
     let body = find(
@@ -215,8 +222,23 @@ fn bitpay_rules_for_body_tokens_code_suffixes_and_false_values() {
         line_of(&root, api, "{ value: true, name: NoException,")
     );
     find(&problems, "`id` is not a JSON pointer");
+    let unknown = find(
+        &problems,
+        "`currentTimes` is not a field of the resource `get_invoice` answers",
+    );
+    assert!(
+        unknown.path.ends_with(".confirm.volatile[0]"),
+        "{}",
+        unknown.path
+    );
+    let bare = find(&problems, "`transactions` is not a JSON pointer");
+    assert!(bare.path.ends_with(".confirm.volatile[1]"), "{}", bare.path);
+    assert_eq!(
+        bare.line,
+        line_of(&root, api, "      volatile: [/currentTimes, transactions]")
+    );
     let in_api = problems.iter().filter(|d| d.file == Path::new(api)).count();
-    assert_eq!(in_api, 4, "{problems:#?}");
+    assert_eq!(in_api, 6, "{problems:#?}");
     fs::remove_dir_all(root).unwrap();
 }
 

@@ -75,10 +75,21 @@ pub fn method(ctx: &Context, callback: &Callback, confirm: &Confirm) -> TokenStr
     } else {
         format!("`{payload_resource}`")
     };
+    let volatile = confirm.volatile.iter().map(String::as_str);
+    let left_out = if confirm.volatile.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = confirm.volatile.iter().map(|p| format!("`{p}`")).collect();
+        format!(
+            " Left out, as they change between reads by nature: {}.",
+            list.join(", ")
+        )
+    };
     let text = doc(&format!(
         "Confirms an unsigned `{}` notification (the provider does not sign it): {how}, \
-         then compares it with the notification's copy ({copy}). Act on the notification \
-         only when [`Confirmation::is_confirmed`].",
+         then compares it with the notification's copy ({copy}).{left_out} Act on the \
+         notification only when [`Confirmation::is_confirmed`]; the resource read back is \
+         the authority on the current state.",
         callback.id
     ));
     quote! {
@@ -86,7 +97,7 @@ pub fn method(ctx: &Context, callback: &Callback, confirm: &Confirm) -> TokenStr
         pub async fn #name(&self, notification: &#payload) -> Result<Confirmation<#resource_type>, Error> {
             let payload = ::paysmith_runtime::confirm::to_json(#operation, notification)?;
             #find
-            ::paysmith_runtime::confirm::compare(#operation, resource, &payload, #payload_resource)
+            ::paysmith_runtime::confirm::compare(#operation, resource, &payload, #payload_resource, &[#(#volatile),*])
         }
     }
 }

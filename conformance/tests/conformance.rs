@@ -19,5 +19,6 @@ mod freshness;
 mod properties;
 mod redaction;
 mod snapshots;
+mod unknown_fields;
 mod vectors;
 mod worked_example;

@@ -24,6 +24,17 @@ pub const MODELS: &[&str] = &[
     "Transaction",
 ];
 
+/// The models the provider sends (unknown fields ignored); the others refuse them.
+pub const INBOUND_MODELS: &[&str] = &[
+    "Ping",
+    "ApiError",
+    "Rate",
+    "ClientAccount",
+    "Trade",
+    "Withdrawal",
+    "Transaction",
+];
+
 /// Every endpoint, by id.
 pub const ENDPOINTS: &[&str] = &[
     "ping",

@@ -20,6 +20,15 @@ pub const MODELS: &[&str] = &[
     "ChargeEvent",
 ];
 
+/// The models the provider sends (unknown fields ignored); the others refuse them.
+pub const INBOUND_MODELS: &[&str] = &[
+    "Charge",
+    "ChargeAddress",
+    "ChargePayment",
+    "ChargeWebhook",
+    "ChargeEvent",
+];
+
 /// Every endpoint, by id.
 pub const ENDPOINTS: &[&str] = &["list_charges"];
 

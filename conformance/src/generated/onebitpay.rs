@@ -25,6 +25,16 @@ pub const MODELS: &[&str] = &[
     "CollectRequest",
 ];
 
+/// The models the provider sends (unknown fields ignored); the others refuse them.
+pub const INBOUND_MODELS: &[&str] = &[
+    "Rate",
+    "CreateOrderResponse",
+    "OrderCallback",
+    "CodeMessage",
+    "PendingPage",
+    "PendingSignature",
+];
+
 /// Every endpoint, by id.
 pub const ENDPOINTS: &[&str] = &[
     "get_rate",

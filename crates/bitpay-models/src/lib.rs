@@ -4096,9 +4096,8 @@ pub struct PayoutWebhook {
 ///
 /// Source: `004_8dfd841432626b8e.txt`, section "Error Codes".
 ///
-/// Sent to the provider: exactly these fields, unknown fields are refused when parsing.
-#[derive(Clone, Debug, Default, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Received from the provider: unknown fields are ignored.
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ErrorResponse {
     /// `error`
     #[serde(default, skip_serializing_if = "Option::is_none")]

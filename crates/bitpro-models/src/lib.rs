@@ -172,21 +172,11 @@ pub struct Ping {
 ///
 /// Source: `002_e447c3fd7c208423.txt`, section "Error Handling".
 ///
-/// Sent to the provider: exactly these fields, unknown fields are refused when parsing.
+/// Received from the provider: unknown fields are ignored.
 #[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ApiError {
     /// The detailed description of the error
     pub errors: String,
-}
-
-impl ApiError {
-    /// The required fields; the optional ones are unset.
-    pub fn new(errors: impl Into<String>) -> Self {
-        ApiError {
-            errors: errors.into(),
-        }
-    }
 }
 
 /// The current price of BTC in USD.

@@ -729,24 +729,13 @@ pub struct OrderCallback {
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Public Response".
 ///
-/// Sent to the provider: exactly these fields, unknown fields are refused when parsing.
+/// Received from the provider: unknown fields are ignored.
 #[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CodeMessage {
     /// 200 is success
     pub code: i64,
     /// Result message
     pub message: String,
-}
-
-impl CodeMessage {
-    /// The required fields; the optional ones are unset.
-    pub fn new(code: i64, message: impl Into<String>) -> Self {
-        CodeMessage {
-            code,
-            message: message.into(),
-        }
-    }
 }
 
 /// A page of the pending-signature list.

@@ -171,7 +171,7 @@ impl TokenStore {
             path: path.into(),
             file: StoreFile {
                 format: FORMAT.to_owned(),
-                base_url: base_url.trim_end_matches('/').to_owned(),
+                base_url: crate::transport::base_url_as_sent(base_url),
                 key,
                 tokens: BTreeMap::new(),
             },
@@ -217,14 +217,16 @@ impl TokenStore {
 
     /// Fails unless the tokens were paired with the server at `base_url`.
     pub fn check_server(&self, base_url: &str) -> Result<(), TokenStoreError> {
-        let wanted = base_url.trim_end_matches('/');
-        if wanted == self.file.base_url {
+        // A store written by hand may spell the server differently; both sides compare
+        // as sent.
+        let wanted = crate::transport::base_url_as_sent(base_url);
+        if wanted == crate::transport::base_url_as_sent(&self.file.base_url) {
             Ok(())
         } else {
             Err(TokenStoreError::OtherServer {
                 path: self.path.clone(),
                 stored: self.file.base_url.clone(),
-                wanted: wanted.to_owned(),
+                wanted,
             })
         }
     }
@@ -392,6 +394,9 @@ mod tests {
         );
         assert!(reopened.check_server("https://bitpay.com").is_err());
         reopened.check_server("https://test.bitpay.com/").unwrap();
+        reopened
+            .check_server("https://Test.BitPay.com:443")
+            .unwrap();
         let debug = format!("{reopened:?}");
         assert!(!debug.contains("DsyNv4x"), "{debug}");
     }

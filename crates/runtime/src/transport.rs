@@ -53,11 +53,13 @@ impl std::fmt::Debug for Transport {
 }
 
 impl Transport {
-    /// A transport on `base_url` (no trailing slash) with the system clock and random nonces.
+    /// A transport on `base_url` with the system clock and random nonces. The base is
+    /// kept as the HTTP stack sends it (no trailing slash, no default port, host in
+    /// lower case), since a signature over the URL must cover exactly what is sent.
     pub fn new(base_url: impl Into<String>) -> Self {
         Transport {
             http: reqwest::Client::new(),
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            base_url: base_url_as_sent(&base_url.into()),
             clock: Arc::new(SystemClock),
             nonce: Arc::new(RandomNonce),
         }
@@ -133,5 +135,40 @@ impl Transport {
             headers,
             body,
         })
+    }
+}
+
+/// `base` as a URL parser writes it (`https://Host:443/` is sent as `https://host/`),
+/// without the trailing slash; text that does not parse is kept, to fail when sent.
+pub fn base_url_as_sent(base: &str) -> String {
+    match reqwest::Url::parse(base) {
+        Ok(url) => url.as_str().trim_end_matches('/').to_owned(),
+        Err(_) => base.trim_end_matches('/').to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_base_url_is_kept_as_it_is_sent() {
+        for (given, kept) in [
+            ("https://test.bitpay.com", "https://test.bitpay.com"),
+            ("https://test.bitpay.com/", "https://test.bitpay.com"),
+            ("https://Test.BitPay.com:443/", "https://test.bitpay.com"),
+            ("http://127.0.0.1:80/bitpay/", "http://127.0.0.1/bitpay"),
+            (
+                "http://127.0.0.1:12112/bitpay",
+                "http://127.0.0.1:12112/bitpay",
+            ),
+            ("https://host:8443/api/", "https://host:8443/api"),
+            ("not a url/", "not a url"),
+        ] {
+            assert_eq!(Transport::new(given).base_url(), kept, "{given}");
+        }
+        // What reqwest sends for a request built on the base is the URL signed.
+        let url = Transport::new("https://Test.BitPay.com:443").url("/invoices?token=a+b");
+        assert_eq!(reqwest::Url::parse(&url).unwrap().as_str(), url);
     }
 }

@@ -33,6 +33,11 @@ pub fn module(ctx: &Context) -> TokenStream {
     let id = api.id.as_str();
     let model_names: Vec<&str> = api.models.iter().map(|m| m.name.as_str()).collect();
     let model_idents: Vec<_> = model_names.iter().map(|m| ident(m)).collect();
+    let inbound_names: Vec<&str> = model_names
+        .iter()
+        .copied()
+        .filter(|m| ctx.is_inbound(m))
+        .collect();
     let endpoint_ids: Vec<&str> = api.endpoints.iter().map(|e| e.id.as_str()).collect();
     let calls = if api.facades.is_empty() {
         single_client_calls(ctx)
@@ -53,6 +58,9 @@ pub fn module(ctx: &Context) -> TokenStream {
 
         /// Every model, by name.
         pub const MODELS: &[&str] = &[#(#model_names),*];
+
+        /// The models the provider sends (unknown fields ignored); the others refuse them.
+        pub const INBOUND_MODELS: &[&str] = &[#(#inbound_names),*];
 
         /// Every endpoint, by id.
         pub const ENDPOINTS: &[&str] = &[#(#endpoint_ids),*];

@@ -118,13 +118,37 @@ pub fn type_tokens(ty: &TypeRef) -> TokenStream {
     }
 }
 
+/// Models the provider sends (answers, callbacks, and what they hold), and models no
+/// request uses (an error body, say): unknown fields in them are ignored. Only models
+/// reached from a request alone refuse unknown fields.
 fn inbound_types(api: &ApiFile) -> HashSet<String> {
-    let mut pending: Vec<String> = api
-        .endpoints
-        .iter()
-        .filter_map(|e| e.response_model())
-        .chain(api.callbacks.iter().map(|c| c.payload.clone()))
-        .collect();
+    let mut inbound = reachable(
+        api,
+        api.endpoints
+            .iter()
+            .filter_map(|e| e.response_model())
+            .chain(api.callbacks.iter().map(|c| c.payload.clone()))
+            .collect(),
+    );
+    let outbound = reachable(
+        api,
+        api.endpoints
+            .iter()
+            .filter_map(|e| e.request.clone())
+            .collect(),
+    );
+    inbound.extend(
+        api.models
+            .iter()
+            .filter(|m| !outbound.contains(&m.name))
+            .map(|m| m.name.clone()),
+    );
+    inbound
+}
+
+/// The named models `roots` refer to, directly or through their fields.
+fn reachable(api: &ApiFile, roots: Vec<String>) -> HashSet<String> {
+    let mut pending = roots;
     let mut seen = HashSet::new();
     while let Some(name) = pending.pop() {
         if !seen.insert(name.clone()) {

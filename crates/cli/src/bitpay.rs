@@ -67,10 +67,14 @@ pub struct PairArgs {
     /// Claim this pairing code made in the dashboard instead (server-initiated pairing).
     #[arg(long, value_name = "CODE")]
     pub pairing_code: Option<String>,
-    /// The token's label (letters, digits, spaces, `_` and `-`).
-    #[arg(long, default_value = "paysmith")]
-    pub label: String,
+    /// The token's label (letters, digits, spaces, `_` and `-`); `paysmith` when asking
+    /// for a token; a claimed code keeps the dashboard's label unless this is given.
+    #[arg(long)]
+    pub label: Option<String>,
 }
+
+/// The label of a requested token when `--label` is not given.
+const DEFAULT_LABEL: &str = "paysmith";
 
 /// Where the client key is read from.
 #[derive(Args)]
@@ -176,8 +180,41 @@ fn call_failed(error: paysmith_bitpay_client::Error) -> Failure {
     }
 }
 
-/// Opens the store, or creates it for `--server` and the key given.
-fn open_or_create(args: &PairArgs) -> Result<TokenStore, Failure> {
+/// The store a pairing goes into: one already on disk, or one to create for
+/// `--server` and the key given once the server has answered, so a failed call leaves
+/// nothing behind (a second attempt may name another server).
+enum Target {
+    Existing(TokenStore),
+    New { base_url: String, key: KeySource },
+}
+
+impl Target {
+    fn base_url(&self) -> &str {
+        match self {
+            Target::Existing(store) => store.base_url(),
+            Target::New { base_url, .. } => base_url,
+        }
+    }
+
+    fn load_key(&self) -> Result<BitpayKey, Failure> {
+        match self {
+            Target::Existing(store) => store.load_key().map_err(|e| e.to_string()),
+            Target::New { key, .. } => key.load().map_err(|e| e.to_string()),
+        }
+        .map_err(crate::bad_input)
+    }
+
+    fn into_store(self, path: &Path) -> Result<TokenStore, Failure> {
+        match self {
+            Target::Existing(store) => Ok(store),
+            Target::New { base_url, key } => TokenStore::create(path, &base_url, key)
+                .map_err(|e| crate::bad_input(e.to_string())),
+        }
+    }
+}
+
+/// Opens the store, or prepares a new one for `--server` and the key given.
+fn open_or_prepare(args: &PairArgs) -> Result<Target, Failure> {
     if args.store.exists() {
         let store = TokenStore::open(&args.store).map_err(|e| crate::bad_input(e.to_string()))?;
         if let Some(server) = &args.server {
@@ -193,7 +230,7 @@ fn open_or_create(args: &PairArgs) -> Result<TokenStore, Failure> {
                 args.store.display()
             )));
         }
-        return Ok(store);
+        return Ok(Target::Existing(store));
     }
     let server = args
         .server
@@ -202,14 +239,18 @@ fn open_or_create(args: &PairArgs) -> Result<TokenStore, Failure> {
     let source = args.key.source().ok_or_else(|| {
         crate::bad_input("a new token store needs the key: --key FILE or --key-env VAR")
     })?;
-    source.load().map_err(|e| crate::bad_input(e.to_string()))?;
     // The store may be read from another directory later.
-    let source = match source {
+    let key = match source {
         KeySource::File(path) => KeySource::File(std::path::absolute(&path).unwrap_or(path)),
         other => other,
     };
-    TokenStore::create(&args.store, environment(server).base_url(), source)
-        .map_err(|e| crate::bad_input(e.to_string()))
+    Ok(Target::New {
+        base_url: environment(server)
+            .base_url()
+            .trim_end_matches('/')
+            .to_owned(),
+        key,
+    })
 }
 
 /// Whether two key sources name the same key (files compared as absolute paths).
@@ -230,24 +271,28 @@ fn pair(args: PairArgs) -> Result<u8, Failure> {
             args.facade
         )));
     }
-    let mut store = open_or_create(&args)?;
-    let key = store
-        .load_key()
-        .map_err(|e| crate::bad_input(e.to_string()))?;
-    let environment = Environment::Custom(store.base_url().to_owned());
-    let client = PublicClient::new(environment);
-    let label = Some(args.label.clone());
+    let target = open_or_prepare(&args)?;
+    let key = target.load_key()?;
+    let base_url = target.base_url().to_owned();
+    let client = PublicClient::new(Environment::Custom(base_url.clone()));
     let answer = match &args.pairing_code {
+        // Without --label the token keeps the label the code was made with.
         Some(code) => runtime()?.block_on(client.claim_pairing_code(&ClaimPairingCodeRequest {
             id: key.sin().to_owned(),
             pairing_code: code.clone(),
-            label,
+            label: args.label.clone(),
         })),
-        None => runtime()?.block_on(client.request_token(&RequestTokenRequest {
-            id: key.sin().to_owned(),
-            facade,
-            label,
-        })),
+        None => runtime()?.block_on(
+            client.request_token(&RequestTokenRequest {
+                id: key.sin().to_owned(),
+                facade,
+                label: Some(
+                    args.label
+                        .clone()
+                        .unwrap_or_else(|| DEFAULT_LABEL.to_owned()),
+                ),
+            }),
+        ),
     }
     .map_err(call_failed)?;
     let token: ApiToken = answer.into_iter().next().ok_or_else(|| Failure {
@@ -273,11 +318,11 @@ fn pair(args: PairArgs) -> Result<u8, Failure> {
     let mut out = serde_json::json!({
         "facade": facade,
         "sin": key.sin(),
-        "store": store.path().display().to_string(),
+        "store": args.store.display().to_string(),
     });
     if let Some(code) = &stored.pairing_code {
         let url = PairingApprovalLink::new(code.clone())
-            .url(store.base_url())
+            .url(&base_url)
             .map_err(|e| crate::bad_input(e.to_string()))?;
         out["pairing_code"] = code.clone().into();
         out["approval_url"] = url.into();
@@ -285,7 +330,8 @@ fn pair(args: PairArgs) -> Result<u8, Failure> {
             out["pairing_expires_at_ms"] = ms.into();
         }
     }
-    store
+    target
+        .into_store(&args.store)?
         .save_token(&facade, stored)
         .map_err(|e| crate::bad_input(e.to_string()))?;
     println!(
@@ -308,6 +354,15 @@ fn now_millis() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
+/// BitPay's answer to `GET /tokens` signed by a key without an approved merchant token.
+fn is_unauthorized_sin(error: &paysmith_bitpay_client::Error) -> bool {
+    matches!(
+        &error.kind,
+        paysmith_bitpay_client::ErrorKind::Provider { status: 401, message, .. }
+            if message.eq_ignore_ascii_case("Unauthorized sin")
+    )
+}
+
 fn tokens(path: &Path, refresh: bool) -> Result<u8, Failure> {
     let mut store = TokenStore::open(path).map_err(|e| crate::bad_input(e.to_string()))?;
     if refresh {
@@ -320,9 +375,17 @@ fn tokens(path: &Path, refresh: bool) -> Result<u8, Failure> {
             key,
             Secret::new(String::new()),
         );
-        let approved = runtime()?
-            .block_on(client.list_tokens())
-            .map_err(call_failed)?;
+        let approved = match runtime()?.block_on(client.list_tokens()) {
+            Ok(approved) => approved,
+            Err(error) if is_unauthorized_sin(&error) => {
+                eprintln!(
+                    "BitPay lists a key's tokens only once it holds an approved merchant \
+                     token, and this key holds none yet: the pairings are shown as last recorded"
+                );
+                Vec::new()
+            }
+            Err(error) => return Err(call_failed(error)),
+        };
         let facades: Vec<String> = store.facades().map(str::to_owned).collect();
         for facade in facades {
             let stored = store.token(&facade).expect("listed facade");

@@ -185,6 +185,33 @@ mod tests {
     }
 
     #[test]
+    fn a_key_is_read_from_an_environment_variable() {
+        const VARIABLE: &str = "PAYSMITH_KEY_FILE_TEST_ENV_KEY";
+        let expected = BitpayKey::from_hex(HEX).unwrap();
+        // SAFETY: only this test uses the variable; std serialises its own reads and
+        // writes of the environment, and this crate's tests read it only through std.
+        unsafe { std::env::set_var(VARIABLE, format!("{HEX}\n")) };
+        let from_hex = KeySource::Env(VARIABLE.into()).load();
+        unsafe { std::env::set_var(VARIABLE, expected.to_sec1_pem().as_str()) };
+        let from_pem = load_key_env(VARIABLE);
+        unsafe { std::env::set_var(VARIABLE, "not a key") };
+        let invalid = load_key_env(VARIABLE);
+        unsafe { std::env::remove_var(VARIABLE) };
+
+        assert_eq!(from_hex.unwrap().sin(), expected.sin());
+        assert_eq!(
+            from_pem.unwrap().public_key_hex(),
+            expected.public_key_hex()
+        );
+        let error = invalid.unwrap_err().to_string();
+        assert!(
+            error.contains(&format!("environment variable {VARIABLE}")),
+            "{error}"
+        );
+        assert!(!error.contains("not a key"), "{error}");
+    }
+
+    #[test]
     fn errors_name_the_origin_and_never_the_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("broken.key");

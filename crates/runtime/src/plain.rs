@@ -7,6 +7,8 @@ use serde_json::Value;
 use crate::error::{Error, ErrorKind, RawBody};
 use crate::transport::RawResponse;
 
+mod fast;
+
 /// Where a successful payload sits and what an error body looks like.
 #[derive(Clone, Copy, Debug)]
 pub struct BodyShape {
@@ -41,7 +43,11 @@ impl BodyShape {
 impl ErrorShape {
     /// The message and code of `value` when it is an error body; `status_failed` says
     /// whether the HTTP status already marks a failure.
-    fn read(&self, value: &Value, status_failed: bool) -> Option<(Option<String>, String)> {
+    pub(crate) fn read(
+        &self,
+        value: &Value,
+        status_failed: bool,
+    ) -> Option<(Option<String>, String)> {
         let object = value.as_object()?;
         let marked = self.error_status.is_some_and(|(field, marker)| {
             object.get(field).and_then(Value::as_str) == Some(marker)
@@ -85,6 +91,20 @@ fn message_in(value: &Value) -> Option<String> {
 /// that is not JSON [`ErrorKind::NotJson`]; one that does not fit `T`
 /// [`ErrorKind::Decode`] naming the JSON path. Every error keeps the raw body.
 pub fn decode<T: DeserializeOwned>(
+    operation: &'static str,
+    model: &'static str,
+    shape: &BodyShape,
+    response: RawResponse,
+) -> Result<T, Error> {
+    if let Some(decoded) = fast::decode(shape, &response) {
+        return Ok(decoded);
+    }
+    decode_via_value(operation, model, shape, response)
+}
+
+/// [`decode`] through a `serde_json::Value`: every answer the fast path does not
+/// take, so errors are classified and worded the same either way.
+fn decode_via_value<T: DeserializeOwned>(
     operation: &'static str,
     model: &'static str,
     shape: &BodyShape,
@@ -312,6 +332,55 @@ mod tests {
         let error =
             decode::<Note>("note", "Note", &BITPAY, raw(500, r#"{"message":"down"}"#)).unwrap_err();
         assert_eq!(error.provider_message(), Some("down"));
+    }
+
+    #[test]
+    fn the_fast_path_reads_what_the_value_path_reads() {
+        let bodies = [
+            r#"{"facade":"merchant","data":{"code":"USD","rate":41248.11000000000001}}"#,
+            r#"{"data":{"code":"USD","rate":1},"data":{"code":"EUR","rate":2}}"#,
+            r#"{"code":"EUR","rate":1.50}"#,
+            r#"{"status":"ok","data":{"code":"USD","rate":3}}"#,
+        ];
+        for body in bodies {
+            let response = raw(200, body);
+            let fast: Rate = fast::decode(&BITPAY, &response).expect("taken by the fast path");
+            let via_value: Rate = decode_via_value("get_rate", "Rate", &BITPAY, response).unwrap();
+            assert_eq!(fast, via_value, "{body}");
+        }
+        let list: Vec<Rate> = fast::decode(
+            &BITPRO,
+            &raw(200, r#"[{"code":"USD","rate":1},{"code":"EUR","rate":2}]"#),
+        )
+        .expect("a bare list");
+        assert_eq!(list.len(), 2);
+    }
+
+    #[test]
+    fn the_fast_path_leaves_errors_and_misfits_to_the_value_path() {
+        for (status, body) in [
+            (
+                200,
+                r#"{"status":"error","code":"010207","message":"Invoice not found"}"#,
+            ),
+            (200, r#"{"error":"Unauthorized sin"}"#),
+            (404, r#"{"data":{"code":"USD","rate":1}}"#),
+            (200, r#"{"data":{"code":"USD","rate":"x"}}"#),
+            (200, r#"{"data":{"code":"USD","rate":1}} trailing"#),
+        ] {
+            assert_eq!(
+                fast::decode::<Rate>(&BITPAY, &raw(status, body)),
+                None,
+                "{body}"
+            );
+        }
+        assert_eq!(
+            fast::decode::<Rate>(
+                &BITPRO,
+                &raw(200, r#"{"errors":"Not found","code":"x","rate":1}"#)
+            ),
+            None
+        );
     }
 
     #[test]

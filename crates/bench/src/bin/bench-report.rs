@@ -1,13 +1,15 @@
-//! Ratios of every signing and verification case to its primitive.
+//! Ratios of every benchmark to its limit.
 //!
 //! ```text
 //! bench-report criterion [CASE…]     from the last `cargo bench --bench signing` (median wall time)
 //! bench-report instructions [CASE…]  instructions per call under callgrind (reproducible)
 //! bench-report codegen               from the last `cargo bench --bench codegen`, per endpoint,
 //!                                    and `cargo xtask codegen --check` as users run it
+//! bench-report client                from the last `cargo bench --bench client`: requests per
+//!                                    second of each generated client and the hand-written call
 //! ```
 //!
-//! Both print a Markdown table and exit with 1 when a target is missed.
+//! Each prints a Markdown table and exits with 1 when a target is missed.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -17,6 +19,7 @@ use paysmith_bench::cases::{CASES, Case, PRIMITIVE};
 
 const USAGE: &str = "usage: bench-report <criterion|instructions> [CASE…]
        bench-report codegen
+       bench-report client
        bench-report run CASE FUNCTION ITERATIONS   (used under callgrind)";
 
 fn main() -> ExitCode {
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         ),
         Some("run") if args.len() == 4 => run(&args[1], &args[2], &args[3]),
         Some("codegen") if args.len() == 1 => codegen(),
+        Some("client") if args.len() == 1 => client(),
 
         _ => {
             eprintln!("{USAGE}");
@@ -310,4 +314,44 @@ fn xtask_wall_time(root: &std::path::Path) -> Result<f64, String> {
     let mut times = (0..5).map(|_| run()).collect::<Result<Vec<_>, _>>()?;
     times.sort_by(f64::total_cmp);
     Ok(times[times.len() / 2])
+}
+
+/// Requests per second of each generated client call next to the hand-written call,
+/// against the target ratio.
+fn client() -> ExitCode {
+    use paysmith_bench::client::{CLIENT_CASES, GENERATED, GROUP, HANDWRITTEN, TARGET};
+
+    let mut missed = false;
+    println!(
+        "| case | generated client (req/s) | hand-written reqwest (req/s) | ratio | target | |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | --- |");
+    for case in CLIENT_CASES {
+        let median = |side| criterion_median(&[GROUP, case.id, side]);
+        let (generated, handwritten) = match (median(GENERATED), median(HANDWRITTEN)) {
+            (Ok(generated), Ok(handwritten)) => (generated, handwritten),
+            (Err(problem), _) | (_, Err(problem)) => {
+                eprintln!("{problem}");
+                missed = true;
+                continue;
+            }
+        };
+        // Requests per second from the median time per request; the ratio of rates is
+        // the inverse ratio of times.
+        let ratio = handwritten / generated;
+        let met = ratio >= TARGET;
+        missed |= !met;
+        println!(
+            "| {} | {:.0} | {:.0} | {ratio:.3} | ≥ {TARGET:.2} | {} |",
+            case.id,
+            1e9 / generated,
+            1e9 / handwritten,
+            if met { "met" } else { "MISSED" },
+        );
+    }
+    if missed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -30,6 +30,17 @@ impl OutputEncoding {
         }
     }
 
+    /// Encodes `bytes` into `buf` without allocating; `None` when the text does not
+    /// fit (never for a digest).
+    pub(crate) fn encode_into<'b>(self, bytes: &[u8], buf: &'b mut [u8; 128]) -> Option<&'b [u8]> {
+        let len = match self {
+            OutputEncoding::HexLower => hex_into(bytes, b"0123456789abcdef", buf),
+            OutputEncoding::HexUpper => hex_into(bytes, b"0123456789ABCDEF", buf),
+            OutputEncoding::Base64 => STANDARD.encode_slice(bytes, buf).ok(),
+        }?;
+        Some(&buf[..len])
+    }
+
     /// Decodes text produced by [`OutputEncoding::encode`]; hex accepts
     /// either case. The error says why the text is not valid.
     pub fn decode(self, text: &str) -> Result<Vec<u8>, String> {
@@ -55,20 +66,28 @@ impl OutputEncoding {
 /// char iterator and costs a fair share of hashing a short string.
 pub(crate) fn to_hex(bytes: &[u8], digits: &[u8; 16]) -> String {
     let mut buf = [0u8; 128];
-    if bytes.len() > buf.len() / 2 {
+    let Some(len) = hex_into(bytes, digits, &mut buf) else {
         return bytes
             .chunks(buf.len() / 2)
             .map(|c| to_hex(c, digits))
             .collect();
+    };
+    // Only ASCII digits were written.
+    std::str::from_utf8(&buf[..len])
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Hex digits of `bytes` into `buf`; `None` when they do not fit.
+fn hex_into(bytes: &[u8], digits: &[u8; 16], buf: &mut [u8]) -> Option<usize> {
+    if bytes.len() > buf.len() / 2 {
+        return None;
     }
     for (pair, &b) in buf.chunks_exact_mut(2).zip(bytes) {
         pair[0] = digits[usize::from(b >> 4)];
         pair[1] = digits[usize::from(b & 0x0f)];
     }
-    // Only ASCII digits were written.
-    std::str::from_utf8(&buf[..bytes.len() * 2])
-        .unwrap_or_default()
-        .to_owned()
+    Some(bytes.len() * 2)
 }
 
 /// Lowercase hex of `bytes`.

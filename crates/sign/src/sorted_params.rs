@@ -164,16 +164,24 @@ fn sort_prefix(key: &str, fold: bool) -> u64 {
             .enumerate()
             .fold(0, |acc, (i, &b)| acc | u64::from(b) << (56 - 8 * i)),
     };
-    if !fold {
-        return x;
-    }
-    // ASCII-lowercase all eight bytes at once: flag bytes in 'A'..='Z' (high
-    // bit clear, >= 0x41, <= 0x5a) and add 0x20 to exactly those.
+    if fold { fold_word(x) } else { x }
+}
+
+/// ASCII-lowercases all eight bytes at once: flags bytes in 'A'..='Z' (high bit clear,
+/// >= 0x41, <= 0x5a) and adds 0x20 to exactly those.
+fn fold_word(x: u64) -> u64 {
     let low7 = x & 0x7f7f_7f7f_7f7f_7f7f;
     let at_least_a = low7.wrapping_add(0x3f3f_3f3f_3f3f_3f3f);
     let above_z = low7.wrapping_add(0x2525_2525_2525_2525);
     let upper = at_least_a & !above_z & !x & 0x8080_8080_8080_8080;
     x | (upper >> 2)
+}
+
+/// Up to eight bytes as one word, zero-padded.
+fn word(bytes: &[u8]) -> u64 {
+    let mut padded = [0u8; 8];
+    padded[..bytes.len()].copy_from_slice(bytes);
+    u64::from_le_bytes(padded)
 }
 
 fn cmp_case_insensitive(a: &str, b: &str) -> Ordering {
@@ -203,10 +211,10 @@ impl<'a> Separator<'a> {
     }
 
     #[inline]
-    fn push_to(&self, out: &mut Vec<u8>) {
+    fn put(&self, put: &mut impl FnMut(&[u8])) {
         match self {
-            Separator::Byte(byte) => out.push(*byte),
-            Separator::Text(text) => out.extend_from_slice(text),
+            Separator::Byte(byte) => put(std::slice::from_ref(byte)),
+            Separator::Text(text) => put(text),
         }
     }
 }
@@ -217,30 +225,21 @@ fn utf8(bytes: Vec<u8>) -> String {
 }
 
 /// Compares a computed signature with a received one in constant time; hex compares
-/// case-insensitively (without allocating for digests up to SHA-512 size).
-fn signatures_equal(output: OutputEncoding, expected: &str, received: &str) -> bool {
+/// case-insensitively, eight folded bytes at a time, without allocating.
+fn signatures_equal(output: OutputEncoding, expected: &[u8], received: &[u8]) -> bool {
     if !output.is_hex() {
-        return bool::from(expected.as_bytes().ct_eq(received.as_bytes()));
+        return bool::from(expected.ct_eq(received));
     }
-    let (a, b) = (expected.as_bytes(), received.as_bytes());
-    if a.len() != b.len() {
+    if expected.len() != received.len() {
         return false;
     }
-    let mut lower_a = [0u8; 128];
-    let mut lower_b = [0u8; 128];
-    if a.len() > lower_a.len() {
-        let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
-        return bool::from(a.ct_eq(&b));
-    }
-    for ((x, y), (p, q)) in lower_a
-        .iter_mut()
-        .zip(lower_b.iter_mut())
-        .zip(a.iter().zip(b))
-    {
-        *x = p.to_ascii_lowercase();
-        *y = q.to_ascii_lowercase();
-    }
-    bool::from(lower_a[..a.len()].ct_eq(&lower_b[..b.len()]))
+    let difference = expected
+        .chunks(8)
+        .zip(received.chunks(8))
+        .fold(0u64, |acc, (a, b)| {
+            acc | (fold_word(word(a)) ^ fold_word(word(b)))
+        });
+    bool::from(difference.ct_eq(&0))
 }
 
 impl SortedParamsConfig {
@@ -255,7 +254,8 @@ impl SortedParamsConfig {
         let params = params.into_iter();
         let (low, high) = params.size_hint();
         let mut items = Vec::with_capacity(high.unwrap_or(low).min(1024));
-        items.extend(params);
+        // `for_each` runs a chain of sources as one loop per source, unlike `extend`.
+        params.for_each(|p| items.push(p));
         let cmp = |a: &str, b: &str| {
             if fold {
                 cmp_case_insensitive(a, b)
@@ -272,14 +272,19 @@ impl SortedParamsConfig {
             }
         };
         let key = |o: u64| items[index(o)].key();
+        // Dropped parameters stay out of the sort; they are checked for repeats below.
         let mut order: Vec<u64> = Vec::with_capacity(items.len());
+        let mut dropped: Vec<usize> = Vec::new();
+        for (i, p) in items.iter().enumerate() {
+            if self.drops(p) {
+                dropped.push(i);
+            } else if packed {
+                order.push((sort_prefix(p.key(), fold) & !0xff) | i as u64);
+            } else {
+                order.push(i as u64);
+            }
+        }
         if packed {
-            order.extend(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| (sort_prefix(p.key(), fold) & !0xff) | i as u64),
-            );
             order.sort_unstable();
             // Runs of equal prefixes are ordered by whole keys.
             let mut start = 0;
@@ -296,19 +301,28 @@ impl SortedParamsConfig {
                 start = end;
             }
         } else {
-            order.extend(0..items.len() as u64);
             order.sort_unstable_by(|&a, &b| cmp(key(a), key(b)));
         }
-        // Either order puts identical keys next to each other.
-        if let Some(w) = order.windows(2).find(|w| key(w[0]) == key(w[1])) {
-            return Err(SignError::DuplicateKey(key(w[0]).to_owned()));
+        // Either order puts identical keys next to each other; different packed
+        // prefixes mean different keys.
+        let mut repeated = order
+            .windows(2)
+            .find(|w| (!packed || w[0] >> 8 == w[1] >> 8) && key(w[0]) == key(w[1]))
+            .map(|w| key(w[0]));
+        for &d in &dropped {
+            let k = items[d].key();
+            let again = items
+                .iter()
+                .enumerate()
+                .any(|(j, p)| j != d && p.key() == k);
+            // The first repeated key in signing order is the one reported.
+            if again && repeated.is_none_or(|r| cmp(k, r) == Ordering::Less) {
+                repeated = Some(k);
+            }
         }
-        order.retain(|&o| {
-            let p = &items[index(o)];
-            let dropped = (self.skip_empty && p.value().is_empty())
-                || self.exclude_keys.iter().any(|k| k.as_ref() == p.key());
-            !dropped
-        });
+        if let Some(k) = repeated {
+            return Err(SignError::DuplicateKey(k.to_owned()));
+        }
         Ok(Ordered {
             items,
             order,
@@ -316,9 +330,14 @@ impl SortedParamsConfig {
         })
     }
 
-    /// The joined parameters. Bytes, not a `String`: one-byte separators are then
-    /// single pushes, and every piece is already UTF-8.
-    fn canonical_of<P: Param>(&self, pairs: &Ordered<P>) -> Vec<u8> {
+    /// Whether a parameter is left out of the string to sign.
+    fn drops<P: Param>(&self, p: &P) -> bool {
+        (self.skip_empty && p.value().is_empty())
+            || self.exclude_keys.iter().any(|k| k.as_ref() == p.key())
+    }
+
+    /// Length of the joined parameters, at most.
+    fn canonical_bound<P: Param>(&self, pairs: &Ordered<P>) -> usize {
         let count = pairs.order.len();
         let seps =
             self.pair_separator.len() * count.saturating_sub(1) + self.kv_separator.len() * count;
@@ -328,18 +347,49 @@ impl SortedParamsConfig {
             .iter()
             .map(|p| p.key().len() + p.value().len())
             .sum();
-        let mut out = Vec::with_capacity(seps + text);
+        seps + text
+    }
+
+    /// Writes the joined parameters into `out`, at least
+    /// [`SortedParamsConfig::canonical_bound`] long, and returns their length.
+    fn join_into<P: Param>(&self, pairs: &Ordered<P>, out: &mut [u8]) -> usize {
         let pair = Separator::new(&self.pair_separator);
         let kv = Separator::new(&self.kv_separator);
+        let mut at = 0;
+        let mut put = |bytes: &[u8]| {
+            out[at..at + bytes.len()].copy_from_slice(bytes);
+            at += bytes.len();
+        };
         for (i, p) in pairs.iter().enumerate() {
             if i > 0 {
-                pair.push_to(&mut out);
+                pair.put(&mut put);
             }
-            out.extend_from_slice(p.key().as_bytes());
-            kv.push_to(&mut out);
-            out.extend_from_slice(p.value().as_bytes());
+            put(p.key().as_bytes());
+            kv.put(&mut put);
+            put(p.value().as_bytes());
         }
+        at
+    }
+
+    /// The joined parameters. Bytes, not a `String`: every piece is already UTF-8.
+    fn canonical_of<P: Param>(&self, pairs: &Ordered<P>) -> Vec<u8> {
+        let mut out = vec![0; self.canonical_bound(pairs)];
+        let len = self.join_into(pairs, &mut out);
+        out.truncate(len);
         out
+    }
+
+    /// The digest of the signed string; the joined parameters are assembled on the
+    /// stack when they are short, as a request's usually are.
+    fn digest_ordered<P: Param>(&self, pairs: &Ordered<P>, secret: &Secret) -> DigestBytes {
+        let mut stack = [0u8; 1024];
+        let has_params = !pairs.is_empty();
+        if self.canonical_bound(pairs) <= stack.len() {
+            let len = self.join_into(pairs, &mut stack);
+            self.digest_of(&stack[..len], has_params, secret)
+        } else {
+            self.digest_of(&self.canonical_of(pairs), has_params, secret)
+        }
     }
 
     /// Hashes the signed string without assembling it: the canonical string
@@ -400,8 +450,7 @@ impl SortedParamsConfig {
         I::Item: Param,
     {
         let pairs = self.ordered(params)?;
-        let canonical = self.canonical_of(&pairs);
-        let digest = self.digest_of(&canonical, !pairs.is_empty(), secret);
+        let digest = self.digest_ordered(&pairs, secret);
         Ok(self.output.encode(digest.as_slice()))
     }
 
@@ -442,7 +491,7 @@ impl SortedParamsConfig {
     {
         let trace = self.sign(params, secret)?;
         let expected = trace.signature();
-        if signatures_equal(self.output, expected, signature) {
+        if signatures_equal(self.output, expected.as_bytes(), signature.as_bytes()) {
             Ok(trace)
         } else {
             Err(VerifyError::Mismatch {
@@ -462,12 +511,19 @@ impl SortedParamsConfig {
         I::Item: Param,
     {
         let pairs = self.ordered(params)?;
-        let canonical = self.canonical_of(&pairs);
-        let digest = self.digest_of(&canonical, !pairs.is_empty(), secret);
-        let expected = self.output.encode(digest.as_slice());
-        if signatures_equal(self.output, &expected, signature) {
+        let digest = self.digest_ordered(&pairs, secret);
+        let mut text = [0u8; 128];
+        let equal = match self.output.encode_into(digest.as_slice(), &mut text) {
+            Some(expected) => signatures_equal(self.output, expected, signature.as_bytes()),
+            None => {
+                let expected = self.output.encode(digest.as_slice());
+                signatures_equal(self.output, expected.as_bytes(), signature.as_bytes())
+            }
+        };
+        if equal {
             return Ok(());
         }
+        let expected = self.output.encode(digest.as_slice());
         let trace = self.sign(pairs.iter().map(|p| (p.key(), p.value())), secret)?;
         Err(VerifyError::Mismatch {
             stage: "signature",
@@ -762,6 +818,47 @@ mod tests {
             config().canonical(&twice),
             Err(SignError::DuplicateKey(k)) if k == "K123"
         ));
+    }
+
+    #[test]
+    fn the_first_repeated_key_in_signing_order_is_reported_dropped_or_not() {
+        // `Sign` is excluded and `c` empty: both are dropped, yet repeats of them count.
+        let cases: [(&[(&str, &str)], &str); 4] = [
+            (&[("Sign", "1"), ("b", "2"), ("Sign", "3")], "Sign"),
+            (&[("c", ""), ("c", "x")], "c"),
+            (
+                &[("z", "1"), ("z", "2"), ("Sign", "1"), ("Sign", "2")],
+                "Sign",
+            ),
+            (&[("a", "1"), ("a", "2"), ("Sign", "1"), ("Sign", "2")], "a"),
+        ];
+        for (params, first) in cases {
+            assert!(
+                matches!(config().canonical(params), Err(SignError::DuplicateKey(k)) if k == first),
+                "{params:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn hex_comparison_folds_letters_only() {
+        let hex = OutputEncoding::HexLower;
+        assert!(signatures_equal(
+            hex,
+            b"0a1B2c3d4e5f6a7b8c",
+            b"0A1b2C3D4E5F6A7B8C"
+        ));
+        // Bytes a case-insensitive match must not confuse: '0' (0x30) and 0x10, 'a' and 'A' + 0x80.
+        assert!(!signatures_equal(hex, b"0a", b"\x10a"));
+        assert!(!signatures_equal(hex, b"0a", &[b'0', b'A' | 0x80]));
+        assert!(!signatures_equal(
+            hex,
+            b"0a1b2c3d4e5f6a7b8c",
+            b"0a1b2c3d4e5f6a7b8d"
+        ));
+        assert!(!signatures_equal(hex, b"0a", b"0a0"));
+        assert!(!signatures_equal(OutputEncoding::Base64, b"QUJD", b"qujd"));
+        assert!(signatures_equal(OutputEncoding::Base64, b"QUJD", b"QUJD"));
     }
 
     #[test]

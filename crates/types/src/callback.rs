@@ -34,6 +34,32 @@ pub fn verify_sorted_params_json(
     body: &[u8],
     signature_field: &'static str,
 ) -> Result<(), CallbackError> {
+    // The usual body (an object of unique scalar fields) is read in place; anything
+    // else is decided by the `Value` reading, which names the problem.
+    match raw_fields::read(body, signature_field) {
+        Some(fields) => match config.check(fields.params, secret, &fields.signature) {
+            Ok(()) => Ok(()),
+            Err(VerifyError::Mismatch { trace, .. }) => Err(bad_signature(&trace)),
+            Err(_) => verify_value(config, secret, body, signature_field),
+        },
+        None => verify_value(config, secret, body, signature_field),
+    }
+}
+
+fn bad_signature(trace: &paysmith_sign::Trace) -> CallbackError {
+    CallbackError::BadSignature {
+        string_to_sign: trace.get("string_to_sign").unwrap_or_default().to_owned(),
+    }
+}
+
+/// [`verify_sorted_params_json`] through a parsed `Value`: duplicate keys (the last
+/// one counts), nested fields and every error.
+fn verify_value(
+    config: &SortedParamsConfig,
+    secret: &Secret,
+    body: &[u8],
+    signature_field: &'static str,
+) -> Result<(), CallbackError> {
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| CallbackError::NotJson(e.to_string()))?;
     let object = value
@@ -64,10 +90,171 @@ pub fn verify_sorted_params_json(
     }
     match config.check(pairs, secret, signature) {
         Ok(()) => Ok(()),
-        Err(VerifyError::Mismatch { trace, .. }) => Err(CallbackError::BadSignature {
-            string_to_sign: trace.get("string_to_sign").unwrap_or_default().to_owned(),
-        }),
+        Err(VerifyError::Mismatch { trace, .. }) => Err(bad_signature(&trace)),
         Err(other) => Err(CallbackError::NotJson(other.to_string())),
+    }
+}
+
+/// Reads a callback body's top-level fields as text borrowed from the body, without
+/// building a `serde_json::Value`.
+mod raw_fields {
+    use std::borrow::Cow;
+    use std::fmt;
+
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
+    use serde_json::value::RawValue;
+
+    /// The signed parameters and the received signature.
+    pub(super) struct Fields<'a> {
+        pub(super) params: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+        pub(super) signature: Cow<'a, str>,
+    }
+
+    /// The fields of `body` when it is an object whose keys are unique and whose
+    /// values are scalars, with a string signature; `None` for anything else.
+    /// Repeated signed keys are left to the signer, which rejects them.
+    pub(super) fn read<'a>(body: &'a [u8], signature_field: &str) -> Option<Fields<'a>> {
+        let mut deserializer = serde_json::Deserializer::from_slice(body);
+        let fields = Seed { signature_field }
+            .deserialize(&mut deserializer)
+            .ok()??;
+        deserializer.end().ok()?;
+        Some(fields)
+    }
+
+    struct Seed<'s> {
+        signature_field: &'s str,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Seed<'_> {
+        type Value = Option<Fields<'de>>;
+
+        fn deserialize<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Seed<'_> {
+        type Value = Option<Fields<'de>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut params = Vec::with_capacity(map.size_hint().unwrap_or(8));
+            let mut signature = None;
+            let mut null_keys = Vec::new();
+            let mut plain = true;
+            while let Some(Text(key)) = map.next_key()? {
+                let raw: &'de RawValue = map.next_value()?;
+                if !plain {
+                    continue;
+                }
+                let Some(value) = scalar(raw.get()) else {
+                    plain = false;
+                    continue;
+                };
+                if key == self.signature_field {
+                    match (value, &signature) {
+                        (Scalar::Text(text), None) if raw.get().starts_with('"') => {
+                            signature = Some(text);
+                        }
+                        _ => plain = false,
+                    }
+                    continue;
+                }
+                match value {
+                    Scalar::Text(text) => params.push((key, text)),
+                    Scalar::Null => null_keys.push(key),
+                }
+            }
+            let signature = match signature {
+                Some(signature) if plain => signature,
+                _ => return Ok(None),
+            };
+            // A null field named like another field: the `Value` reading decides which counts.
+            let repeated = null_keys.iter().enumerate().any(|(i, key)| {
+                null_keys[..i].contains(key)
+                    || key == self.signature_field
+                    || params.iter().any(|(k, _)| k == key)
+            });
+            Ok((!repeated).then_some(Fields { params, signature }))
+        }
+    }
+
+    enum Scalar<'a> {
+        Text(Cow<'a, str>),
+        Null,
+    }
+
+    /// A scalar's text as the `Value` reading gives it; `None` for arrays and objects.
+    fn scalar(raw: &str) -> Option<Scalar<'_>> {
+        match raw.as_bytes().first()? {
+            b'{' | b'[' => None,
+            b'n' => Some(Scalar::Null),
+            b'"' => {
+                let inner = &raw[1..raw.len() - 1];
+                if inner.contains('\\') {
+                    serde_json::from_str::<String>(raw)
+                        .ok()
+                        .map(|text| Scalar::Text(Cow::Owned(text)))
+                } else {
+                    Some(Scalar::Text(Cow::Borrowed(inner)))
+                }
+            }
+            b't' | b'f' => Some(Scalar::Text(Cow::Borrowed(raw))),
+            _ => Some(Scalar::Text(number_text(raw))),
+        }
+    }
+
+    /// A number's text as `serde_json`'s `arbitrary_precision` keeps it: as written,
+    /// but for the exponent, written `e` with its sign (`1E5` is read as `1e+5`).
+    fn number_text(raw: &str) -> Cow<'_, str> {
+        let Some(at) = raw.find(['e', 'E']) else {
+            return Cow::Borrowed(raw);
+        };
+        let (mantissa, exponent) = (&raw[..at], &raw[at + 1..]);
+        let sign = if exponent.starts_with(['+', '-']) {
+            ""
+        } else {
+            "+"
+        };
+        Cow::Owned([mantissa, "e", sign, exponent].concat())
+    }
+
+    /// A key, borrowed from the body unless it has escapes.
+    struct Text<'a>(Cow<'a, str>);
+
+    impl<'de> serde::Deserialize<'de> for Text<'de> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserializer.deserialize_str(TextVisitor)
+        }
+    }
+
+    struct TextVisitor;
+
+    impl<'de> Visitor<'de> for TextVisitor {
+        type Value = Text<'de>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
+            Ok(Text(Cow::Borrowed(text)))
+        }
+
+        fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+            Ok(Text(Cow::Owned(text.to_owned())))
+        }
+
+        fn visit_string<E>(self, text: String) -> Result<Self::Value, E> {
+            Ok(Text(Cow::Owned(text)))
+        }
     }
 }
 
@@ -114,4 +301,111 @@ pub fn sign_sorted_params_json(
         serde_json::Value::String(signature),
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use paysmith_sign::sorted_params::{KeyOrder, SecretPlacement};
+    use paysmith_sign::{DigestAlgorithm, OutputEncoding};
+
+    use super::*;
+
+    const CONFIG: SortedParamsConfig = SortedParamsConfig {
+        key_order: KeyOrder::CaseInsensitive,
+        pair_separator: Cow::Borrowed("&"),
+        kv_separator: Cow::Borrowed("="),
+        exclude_keys: Cow::Borrowed(&[]),
+        skip_empty: true,
+        secret_placement: SecretPlacement::Append,
+        digest: DigestAlgorithm::Md5,
+        output: OutputEncoding::HexLower,
+    };
+
+    fn secret() -> Secret {
+        Secret::from("merasdasd")
+    }
+
+    /// `template` with `SIG` replaced by the signature of what the `Value` reading
+    /// signs (its last value of a repeated key), so both readings can be compared on
+    /// bodies that verify.
+    fn signed(template: &str) -> String {
+        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(template) else {
+            return template.to_owned();
+        };
+        if sign_sorted_params_json(&CONFIG, &secret(), &mut value, "signature").is_err() {
+            return template.to_owned();
+        }
+        template.replace("SIG", value["signature"].as_str().unwrap_or_default())
+    }
+
+    fn outcome(result: Result<(), CallbackError>) -> String {
+        format!("{result:?}")
+    }
+
+    #[test]
+    fn the_in_place_reading_agrees_with_the_value_reading() {
+        let templates = [
+            // Numbers as written, escapes in keys and values, booleans, nulls, unicode.
+            r#"{"status":1,"dealAmount":10.110,"big":123456789012345678901234567890,"neg":-0,"signature":"SIG"}"#,
+            r#"{"e1":1E+05,"e2":1e5,"e3":-1.5E-3,"e4":2e-07,"e5":0E0,"signature":"SIG"}"#,
+            r#"{ "name" : "J\u00f6rg \"Li\"\\n" , "a\u0062c":"x", "ok": true, "no": false, "gone": null, "signature": "SIG" }"#,
+            r#"{"signature":"SIG","empty":"","é":"ü","tab":"a\tb"}"#,
+            // Repeated keys: the last value counts, as the `Value` reading has it.
+            r#"{"a":"1","a":"2","signature":"SIG"}"#,
+            r#"{"a":"1","a":null,"signature":"SIG"}"#,
+            r#"{"a":null,"a":"1","signature":"SIG"}"#,
+            r#"{"n":null,"n":null,"signature":"SIG"}"#,
+            r#"{"a":"1","signature":"0000","signature":"SIG"}"#,
+            r#"{"a":"1","signature":"SIG","signature":null}"#,
+            // Errors: each named as before.
+            r#"{"a":"1","list":[1,{"b":2}],"signature":"SIG"}"#,
+            r#"{"a":"1","inner":{"b":2},"signature":"SIG"}"#,
+            r#"{"a":"1","signature":1}"#,
+            r#"{"a":"1"}"#,
+            r#"[{"a":"1","signature":"SIG"}]"#,
+            r#""text""#,
+            r#"{"a":"1","signature":"SIG"} trailing"#,
+            r#"{"a":"1","signature":"SIG""#,
+            r#"{"a":01,"signature":"SIG"}"#,
+            "<html>",
+            "",
+        ];
+        for template in templates {
+            let good = signed(template);
+            let bad = template.replace("SIG", "00112233445566778899aabbccddeeff");
+            for body in [good, bad] {
+                assert_eq!(
+                    outcome(verify_sorted_params_json(
+                        &CONFIG,
+                        &secret(),
+                        body.as_bytes(),
+                        "signature"
+                    )),
+                    outcome(verify_value(
+                        &CONFIG,
+                        &secret(),
+                        body.as_bytes(),
+                        "signature"
+                    )),
+                    "{body}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_signed_body_verifies_and_a_changed_one_does_not() {
+        let body = signed(r#"{"dealAmount":10.10,"name":"J\u00f6rg","signature":"SIG"}"#);
+        verify_sorted_params_json(&CONFIG, &secret(), body.as_bytes(), "signature").unwrap();
+        // The number is signed as written: 10.1 is not 10.10.
+        let changed = body.replace("10.10", "10.1");
+        match verify_sorted_params_json(&CONFIG, &secret(), changed.as_bytes(), "signature") {
+            Err(CallbackError::BadSignature { string_to_sign }) => {
+                assert_eq!(string_to_sign, "dealAmount=10.1&name=Jörg");
+            }
+            other => panic!("expected a bad signature, got {other:?}"),
+        }
+    }
 }

@@ -143,8 +143,6 @@ impl Client {
     /// Builds and signs the `get_rate` request without sending it: the exact bytes [`Client::get_rate`] sends.
     pub fn build_get_rate(&self, request: &RateRequest) -> Result<SignedRequest, Error> {
         let path = "/api/otc/rate".to_owned();
-        let body = ::serde_json::to_value(request)
-            .map_err(|e| Error::new("get_rate", ErrorKind::Build(e.to_string())))?;
         let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
             binding: &schemes::ONEBITPAY_MD5_HTTP,
             config: &schemes::ONEBITPAY_MD5,
@@ -152,7 +150,7 @@ impl Client {
             source: self,
         };
 
-        signer.build_json_request("get_rate", "POST", self.transport.url(&path), &body)
+        signer.build_model_request("get_rate", "POST", self.transport.url(&path), request)
     }
 
     /// Creates a C2C order and returns its cash register URL.
@@ -177,8 +175,6 @@ impl Client {
     /// Builds and signs the `create_order` request without sending it: the exact bytes [`Client::create_order`] sends.
     pub fn build_create_order(&self, request: &CreateOrderRequest) -> Result<SignedRequest, Error> {
         let path = "/api/otc/create".to_owned();
-        let body = ::serde_json::to_value(request)
-            .map_err(|e| Error::new("create_order", ErrorKind::Build(e.to_string())))?;
         let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
             binding: &schemes::ONEBITPAY_MD5_HTTP,
             config: &schemes::ONEBITPAY_MD5,
@@ -186,7 +182,7 @@ impl Client {
             source: self,
         };
 
-        signer.build_json_request("create_order", "POST", self.transport.url(&path), &body)
+        signer.build_model_request("create_order", "POST", self.transport.url(&path), request)
     }
 
     /// One page of transactions waiting for the co-signer (poll every 2 minutes).
@@ -212,8 +208,6 @@ impl Client {
         request: &PendingListRequest,
     ) -> Result<SignedRequest, Error> {
         let path = "/api/transaction/pending".to_owned();
-        let body = ::serde_json::to_value(request)
-            .map_err(|e| Error::new("pending_signatures", ErrorKind::Build(e.to_string())))?;
         let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
             binding: &schemes::ONEBITPAY_MD5_HTTP,
             config: &schemes::ONEBITPAY_MD5,
@@ -221,11 +215,11 @@ impl Client {
             source: self,
         };
 
-        signer.build_json_request(
+        signer.build_model_request(
             "pending_signatures",
             "POST",
             self.transport.url(&path),
-            &body,
+            request,
         )
     }
 

@@ -198,6 +198,31 @@ impl HeaderParamsBinding {
     }
 }
 
+impl HeaderParamsBinding {
+    /// [`HeaderParamsBinding::sign`] for a body already read into its fields' text (see
+    /// [`crate::json_fields`]): the same parameters, without a `serde_json::Value`.
+    pub fn sign_fields<'f>(
+        &self,
+        config: &SortedParamsConfig,
+        secret: &Secret,
+        public: Vec<(Cow<'static, str>, String)>,
+        fields: impl IntoIterator<Item = (&'f str, &'f str)>,
+    ) -> Result<SignedHeaders, BindingError> {
+        // Fields borrowed for `'f` and public values borrowed here, as one item type.
+        let fields = fields.into_iter().map(|(k, v)| -> (&str, &str) { (k, v) });
+        let params = public
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_str()))
+            .chain(fields);
+        let signature = config
+            .signature(params, secret)
+            .map_err(|e| BindingError::Sign(e.to_string()))?;
+        let mut headers = public;
+        headers.push((self.signature_header.clone(), signature));
+        Ok(SignedHeaders { headers })
+    }
+}
+
 /// Decimal text of `n` without going through the formatting machinery.
 fn decimal(mut n: u64) -> String {
     let mut digits = [0u8; 20];

@@ -27,6 +27,7 @@ pub mod content_md5_hmac;
 mod encoding;
 mod error;
 pub mod evaluate;
+pub mod json_fields;
 pub mod pkcs12;
 pub mod rsa_private;
 mod secret;

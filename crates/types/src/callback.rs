@@ -7,6 +7,7 @@
 use paysmith_sign::Secret;
 use paysmith_sign::VerifyError;
 use paysmith_sign::binding::{BindingError, flatten_body, scalar_text};
+use paysmith_sign::json_fields::{self, ScalarFields};
 use paysmith_sign::sorted_params::SortedParamsConfig;
 use serde::de::DeserializeOwned;
 
@@ -36,13 +37,16 @@ pub fn verify_sorted_params_json(
 ) -> Result<(), CallbackError> {
     // The usual body (an object of unique scalar fields) is read in place; anything
     // else is decided by the `Value` reading, which names the problem.
-    match raw_fields::read(body, signature_field) {
-        Some(fields) => match config.check(fields.params, secret, &fields.signature) {
+    match json_fields::read_scalar_object(body, Some(signature_field)) {
+        Some(ScalarFields {
+            params,
+            set_apart: Some(signature),
+        }) => match config.check(params, secret, &signature) {
             Ok(()) => Ok(()),
             Err(VerifyError::Mismatch { trace, .. }) => Err(bad_signature(&trace)),
             Err(_) => verify_value(config, secret, body, signature_field),
         },
-        None => verify_value(config, secret, body, signature_field),
+        _ => verify_value(config, secret, body, signature_field),
     }
 }
 
@@ -92,169 +96,6 @@ fn verify_value(
         Ok(()) => Ok(()),
         Err(VerifyError::Mismatch { trace, .. }) => Err(bad_signature(&trace)),
         Err(other) => Err(CallbackError::NotJson(other.to_string())),
-    }
-}
-
-/// Reads a callback body's top-level fields as text borrowed from the body, without
-/// building a `serde_json::Value`.
-mod raw_fields {
-    use std::borrow::Cow;
-    use std::fmt;
-
-    use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
-    use serde_json::value::RawValue;
-
-    /// The signed parameters and the received signature.
-    pub(super) struct Fields<'a> {
-        pub(super) params: Vec<(Cow<'a, str>, Cow<'a, str>)>,
-        pub(super) signature: Cow<'a, str>,
-    }
-
-    /// The fields of `body` when it is an object whose keys are unique and whose
-    /// values are scalars, with a string signature; `None` for anything else.
-    /// Repeated signed keys are left to the signer, which rejects them.
-    pub(super) fn read<'a>(body: &'a [u8], signature_field: &str) -> Option<Fields<'a>> {
-        let mut deserializer = serde_json::Deserializer::from_slice(body);
-        let fields = Seed { signature_field }
-            .deserialize(&mut deserializer)
-            .ok()??;
-        deserializer.end().ok()?;
-        Some(fields)
-    }
-
-    struct Seed<'s> {
-        signature_field: &'s str,
-    }
-
-    impl<'de> DeserializeSeed<'de> for Seed<'_> {
-        type Value = Option<Fields<'de>>;
-
-        fn deserialize<D: Deserializer<'de>>(
-            self,
-            deserializer: D,
-        ) -> Result<Self::Value, D::Error> {
-            deserializer.deserialize_map(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for Seed<'_> {
-        type Value = Option<Fields<'de>>;
-
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a JSON object")
-        }
-
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut params = Vec::with_capacity(map.size_hint().unwrap_or(8));
-            let mut signature = None;
-            let mut null_keys = Vec::new();
-            let mut plain = true;
-            while let Some(Text(key)) = map.next_key()? {
-                let raw: &'de RawValue = map.next_value()?;
-                if !plain {
-                    continue;
-                }
-                let Some(value) = scalar(raw.get()) else {
-                    plain = false;
-                    continue;
-                };
-                if key == self.signature_field {
-                    match (value, &signature) {
-                        (Scalar::Text(text), None) if raw.get().starts_with('"') => {
-                            signature = Some(text);
-                        }
-                        _ => plain = false,
-                    }
-                    continue;
-                }
-                match value {
-                    Scalar::Text(text) => params.push((key, text)),
-                    Scalar::Null => null_keys.push(key),
-                }
-            }
-            let signature = match signature {
-                Some(signature) if plain => signature,
-                _ => return Ok(None),
-            };
-            // A null field named like another field: the `Value` reading decides which counts.
-            let repeated = null_keys.iter().enumerate().any(|(i, key)| {
-                null_keys[..i].contains(key)
-                    || key == self.signature_field
-                    || params.iter().any(|(k, _)| k == key)
-            });
-            Ok((!repeated).then_some(Fields { params, signature }))
-        }
-    }
-
-    enum Scalar<'a> {
-        Text(Cow<'a, str>),
-        Null,
-    }
-
-    /// A scalar's text as the `Value` reading gives it; `None` for arrays and objects.
-    fn scalar(raw: &str) -> Option<Scalar<'_>> {
-        match raw.as_bytes().first()? {
-            b'{' | b'[' => None,
-            b'n' => Some(Scalar::Null),
-            b'"' => {
-                let inner = &raw[1..raw.len() - 1];
-                if inner.contains('\\') {
-                    serde_json::from_str::<String>(raw)
-                        .ok()
-                        .map(|text| Scalar::Text(Cow::Owned(text)))
-                } else {
-                    Some(Scalar::Text(Cow::Borrowed(inner)))
-                }
-            }
-            b't' | b'f' => Some(Scalar::Text(Cow::Borrowed(raw))),
-            _ => Some(Scalar::Text(number_text(raw))),
-        }
-    }
-
-    /// A number's text as `serde_json`'s `arbitrary_precision` keeps it: as written,
-    /// but for the exponent, written `e` with its sign (`1E5` is read as `1e+5`).
-    fn number_text(raw: &str) -> Cow<'_, str> {
-        let Some(at) = raw.find(['e', 'E']) else {
-            return Cow::Borrowed(raw);
-        };
-        let (mantissa, exponent) = (&raw[..at], &raw[at + 1..]);
-        let sign = if exponent.starts_with(['+', '-']) {
-            ""
-        } else {
-            "+"
-        };
-        Cow::Owned([mantissa, "e", sign, exponent].concat())
-    }
-
-    /// A key, borrowed from the body unless it has escapes.
-    struct Text<'a>(Cow<'a, str>);
-
-    impl<'de> serde::Deserialize<'de> for Text<'de> {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            deserializer.deserialize_str(TextVisitor)
-        }
-    }
-
-    struct TextVisitor;
-
-    impl<'de> Visitor<'de> for TextVisitor {
-        type Value = Text<'de>;
-
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a string")
-        }
-
-        fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
-            Ok(Text(Cow::Borrowed(text)))
-        }
-
-        fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
-            Ok(Text(Cow::Owned(text.to_owned())))
-        }
-
-        fn visit_string<E>(self, text: String) -> Result<Self::Value, E> {
-            Ok(Text(Cow::Owned(text)))
-        }
     }
 }
 

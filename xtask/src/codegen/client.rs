@@ -551,6 +551,21 @@ fn build_body(ctx: &Context, endpoint: &Endpoint, method: &str) -> TokenStream {
                         .map_err(|e| Error::new(#id, ErrorKind::Signing(e.to_string())))?;
                 }
             });
+            let signer = quote! {
+                let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
+                    binding: &schemes::#http_const,
+                    config: &schemes::#scheme_const,
+                    secret: &self.credentials.#secret,
+                    source: self,
+                };
+            };
+            // The model as it is: serialised once, its fields signed from those bytes.
+            if endpoint.request.is_some() && body_signature.is_none() {
+                return quote! {
+                    #signer
+                    signer.build_model_request(#id, #method, self.transport.url(&path), request)
+                };
+            }
             let mutability = body_signature.as_ref().map(|_| quote!(mut));
             let body = if endpoint.request.is_some() {
                 quote! {
@@ -563,12 +578,7 @@ fn build_body(ctx: &Context, endpoint: &Endpoint, method: &str) -> TokenStream {
             quote! {
                 #body
                 #body_signature
-                let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
-                    binding: &schemes::#http_const,
-                    config: &schemes::#scheme_const,
-                    secret: &self.credentials.#secret,
-                    source: self,
-                };
+                #signer
                 signer.build_json_request(#id, #method, self.transport.url(&path), &body)
             }
         }

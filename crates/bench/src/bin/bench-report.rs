@@ -7,6 +7,8 @@
 //!                                    and `cargo xtask codegen --check` as users run it
 //! bench-report client                from the last `cargo bench --bench client`: requests per
 //!                                    second of each generated client and the hand-written call
+//! bench-report client-instructions   the same two calls in instructions per call (callgrind),
+//!                                    the in-process sandbox's share included on both sides
 //! ```
 //!
 //! Each prints a Markdown table and exits with 1 when a target is missed.
@@ -20,7 +22,9 @@ use paysmith_bench::cases::{CASES, Case, PRIMITIVE};
 const USAGE: &str = "usage: bench-report <criterion|instructions> [CASE…]
        bench-report codegen
        bench-report client
-       bench-report run CASE FUNCTION ITERATIONS   (used under callgrind)";
+       bench-report client-instructions
+       bench-report run CASE FUNCTION ITERATIONS   (used under callgrind)
+       bench-report run-client CASE SIDE CALLS      (used under callgrind)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,6 +44,8 @@ fn main() -> ExitCode {
         Some("run") if args.len() == 4 => run(&args[1], &args[2], &args[3]),
         Some("codegen") if args.len() == 1 => codegen(),
         Some("client") if args.len() == 1 => client(),
+        Some("client-instructions") if args.len() == 1 => client_instructions(),
+        Some("run-client") if args.len() == 4 => run_client(&args[1], &args[2], &args[3]),
 
         _ => {
             eprintln!("{USAGE}");
@@ -182,11 +188,16 @@ fn instructions(case: &Case, function: &str) -> Result<f64, String> {
 }
 
 fn collected(case: &Case, function: &str, iterations: u64) -> Result<u64, String> {
+    callgrind(&["run", case.id, function, &iterations.to_string()])
+}
+
+/// Instructions callgrind counted in this program run with `args` (every thread).
+fn callgrind(args: &[&str]) -> Result<u64, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let output = Command::new("valgrind")
         .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
         .arg(exe)
-        .args(["run", case.id, function, &iterations.to_string()])
+        .args(args)
         .output()
         .map_err(|e| format!("cannot run valgrind: {e}"))?;
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -346,6 +357,85 @@ fn client() -> ExitCode {
             case.id,
             1e9 / generated,
             1e9 / handwritten,
+            if met { "met" } else { "MISSED" },
+        );
+    }
+    if missed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Runs one client case's call `calls` times from one side.
+fn run_client(id: &str, side: &str, calls: &str) -> ExitCode {
+    use paysmith_bench::client::{GENERATED, HANDWRITTEN, Repeat, for_each_case};
+
+    let Ok(calls) = calls.parse::<u32>() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    if side != GENERATED && side != HANDWRITTEN {
+        eprintln!("side must be `{GENERATED}` or `{HANDWRITTEN}`, not `{side}`");
+        return ExitCode::from(2);
+    }
+    let mut repeat = Repeat {
+        case: id,
+        side,
+        calls,
+        ran: false,
+    };
+    for_each_case(&mut repeat);
+    if repeat.ran {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("no client case `{id}`");
+        ExitCode::from(2)
+    }
+}
+
+/// Calls per callgrind run of a client case (n and 2n, as for signing).
+const CLIENT_CALLGRIND_CALLS: u64 = 200;
+
+/// Instructions per call of each side of each client case. The sandbox runs in the same
+/// process, so its work (the same for both sides) is in both figures; the difference
+/// per call is the generated client's own extra work (negative: less).
+fn client_instructions() -> ExitCode {
+    use paysmith_bench::client::{CLIENT_CASES, GENERATED, HANDWRITTEN, TARGET};
+
+    let per_call = |id: &str, side: &str| -> Result<f64, String> {
+        let n = CLIENT_CALLGRIND_CALLS;
+        let once = callgrind(&["run-client", id, side, &n.to_string()])?;
+        let twice = callgrind(&["run-client", id, side, &(2 * n).to_string()])?;
+        Ok(twice.saturating_sub(once) as f64 / n as f64)
+    };
+    let mut missed = false;
+    println!(
+        "| case | generated client (instructions per call) | hand-written reqwest | difference | ratio | target | |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
+    for case in CLIENT_CASES {
+        let (generated, handwritten) =
+            match (per_call(case.id, GENERATED), per_call(case.id, HANDWRITTEN)) {
+                (Ok(generated), Ok(handwritten)) => (generated, handwritten),
+                (Err(problem), _) | (_, Err(problem)) => {
+                    eprintln!("{}: {problem}", case.id);
+                    missed = true;
+                    continue;
+                }
+            };
+        // As requests per second: the inverse ratio of costs.
+        let ratio = handwritten / generated;
+        let met = ratio >= TARGET;
+        missed |= !met;
+        let difference = generated - handwritten;
+        println!(
+            "| {} | {} | {} | {}{} | {ratio:.3} | ≥ {TARGET:.2} | {} |",
+            case.id,
+            show(generated),
+            show(handwritten),
+            if difference < 0.0 { "−" } else { "+" },
+            show(difference.abs()),
             if met { "met" } else { "MISSED" },
         );
     }

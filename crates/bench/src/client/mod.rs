@@ -95,6 +95,39 @@ pub fn for_each_case(visitor: &mut impl Visitor) {
     run(visitor, &CLIENT_CASES[3], "bitpay", bitpay::setup);
 }
 
+/// Makes one case's call `calls` times from one side (`generated` or `handwritten`),
+/// as the benchmark does; used under callgrind by `bench-report client-instructions`.
+pub struct Repeat<'a> {
+    pub case: &'a str,
+    pub side: &'a str,
+    pub calls: u32,
+    /// Whether the case was found and run.
+    pub ran: bool,
+}
+
+impl Visitor for Repeat<'_> {
+    fn visit<E: Exchange>(&mut self, case: &ClientCase, harness: &Harness, exchange: &E) {
+        if case.id != self.case {
+            return;
+        }
+        let generated = self.side == GENERATED;
+        harness.block_on(async {
+            for _ in 0..self.calls {
+                harness.forget_nonces(exchange.replay_window());
+                let call = if generated {
+                    exchange.generated().await
+                } else {
+                    exchange.handwritten().await
+                };
+                std::hint::black_box(
+                    call.unwrap_or_else(|e| panic!("{} {}: {e}", case.id, self.side)),
+                );
+            }
+        });
+        self.ran = true;
+    }
+}
+
 /// Runs each side once and checks that the sandbox verified and answered it.
 fn check_accepted<E: Exchange>(
     harness: &Harness,

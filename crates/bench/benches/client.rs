@@ -22,24 +22,44 @@ impl Visitor for Measure<'_> {
             group.bench_function(BenchmarkId::new(case.id, side), |b| {
                 b.iter_custom(|iterations| {
                     harness.block_on(async {
-                        let start = Instant::now();
+                        // Each timed call is followed by an untimed call of the other
+                        // side, so both sides run under the same conditions (load on
+                        // a shared machine, the sandbox's growing state) and their
+                        // ratio does not drift with whichever ran first.
+                        let mut timed = Duration::ZERO;
                         for _ in 0..iterations {
-                            // A lock and an addition on the sandbox clock, the same on
-                            // both sides; see `Harness::forget_nonces`.
-                            harness.forget_nonces(window);
-                            let call = if side == GENERATED {
-                                exchange.generated().await
-                            } else {
-                                exchange.handwritten().await
-                            };
-                            black_box(call.unwrap_or_else(|e| panic!("{} {side}: {e}", case.id)));
+                            for this in [side, other(side)] {
+                                // A lock and an addition on the sandbox clock, the same
+                                // on both sides; see `Harness::forget_nonces`.
+                                harness.forget_nonces(window);
+                                let start = Instant::now();
+                                let call = if this == GENERATED {
+                                    exchange.generated().await
+                                } else {
+                                    exchange.handwritten().await
+                                };
+                                if this == side {
+                                    timed += start.elapsed();
+                                }
+                                black_box(
+                                    call.unwrap_or_else(|e| panic!("{} {this}: {e}", case.id)),
+                                );
+                            }
                         }
-                        start.elapsed()
+                        timed
                     })
                 });
             });
         }
         group.finish();
+    }
+}
+
+fn other(side: &str) -> &'static str {
+    if side == GENERATED {
+        HANDWRITTEN
+    } else {
+        GENERATED
     }
 }
 

@@ -209,27 +209,32 @@ pub fn render_with_header(hash: &str, inputs: &[String], tokens: TokenStream) ->
 
 /// A blank line between consecutive items of a block, as people write them.
 fn space_items(code: &str) -> String {
-    let lines: Vec<&str> = code.lines().collect();
+    // Each line's text and indent, trimmed once: this runs over every generated line.
+    let lines: Vec<(&str, &str, usize)> = code
+        .lines()
+        .map(|line| {
+            let text = line.trim_start();
+            (line, text, line.len() - text.len())
+        })
+        .collect();
     let mut out = String::with_capacity(code.len() + code.len() / 16);
-    for (index, line) in lines.iter().enumerate() {
+    for (index, &(line, _, indent)) in lines.iter().enumerate() {
         out.push_str(line);
         out.push('\n');
-        let Some(next) = lines.get(index + 1) else {
+        let Some(&(next, next_text, next_indent)) = lines.get(index + 1) else {
             continue;
         };
-        let indent = line.len() - line.trim_start().len();
-        let next_indent = next.len() - next.trim_start().len();
         let closes_item = matches!(line.trim(), "}" | "};");
-        let starts_item = !next.trim().is_empty()
-            && !next.trim_start().starts_with(['}', ')', ']', ','])
-            && !next.trim_start().starts_with("else");
+        let starts_item = !next_text.trim_end().is_empty()
+            && !next_text.starts_with(['}', ')', ']', ','])
+            && !next_text.starts_with("else");
         if closes_item && indent == next_indent && starts_item {
             out.push('\n');
         }
         // Between an associated constant and the next documented item.
         let next_is_item = ["///", "#[", "pub ", "fn ", "impl"]
             .iter()
-            .any(|start| next.trim_start().starts_with(start));
+            .any(|start| next_text.starts_with(start));
         if line.ends_with(';') && indent > 0 && indent == next_indent && next_is_item {
             out.push('\n');
         }

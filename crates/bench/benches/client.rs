@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use paysmith_bench::client::{
-    ClientCase, Exchange, GENERATED, GROUP, HANDWRITTEN, Harness, Visitor, for_each_case,
+    ClientCase, Exchange, GENERATED, GROUP, HANDWRITTEN, Harness, Visitor, call_side, for_each_case,
 };
 
 struct Measure<'c>(&'c mut Criterion);
@@ -33,11 +33,7 @@ impl Visitor for Measure<'_> {
                                 // on both sides; see `Harness::forget_nonces`.
                                 harness.forget_nonces(window);
                                 let start = Instant::now();
-                                let call = if this == GENERATED {
-                                    exchange.generated().await
-                                } else {
-                                    exchange.handwritten().await
-                                };
+                                let call = call_side(exchange, this).await;
                                 if this == side {
                                     timed += start.elapsed();
                                 }

@@ -292,17 +292,20 @@ fn request_approve_refresh_then_claim_with_a_key_file() {
         .unwrap()
         .create_pairing_code("pos", Some("Till 1".into()))
         .unwrap();
-    let claimed = paysmith(
-        &[
-            "bitpay",
-            "pair",
-            "--store",
-            store,
-            "--pairing-code",
-            &dashboard.pairing_code,
-        ],
-        &[],
-    );
+    let claim = || {
+        paysmith(
+            &[
+                "bitpay",
+                "pair",
+                "--store",
+                store,
+                "--pairing-code",
+                &dashboard.pairing_code,
+            ],
+            &[],
+        )
+    };
+    let claimed = claim();
     assert_eq!(
         json_out(&claimed),
         json!({"facade": "pos", "sin": sin, "store": store}),
@@ -342,17 +345,7 @@ fn request_approve_refresh_then_claim_with_a_key_file() {
     );
 
     // A code is claimed once: the second claim fails at BitPay and the store is kept.
-    let again = paysmith(
-        &[
-            "bitpay",
-            "pair",
-            "--store",
-            store,
-            "--pairing-code",
-            &dashboard.pairing_code,
-        ],
-        &[],
-    );
+    let again = claim();
     assert_eq!(again.status.code(), Some(1));
     assert!(
         text(&again).contains("Pairing code has already been claimed"),

@@ -167,9 +167,18 @@ impl HeaderParamsBinding {
         body: &serde_json::Value,
     ) -> Result<SignedHeaders, BindingError> {
         let signature = self.signature(config, secret, &public, body)?;
+        Ok(self.headers(public, signature))
+    }
+
+    /// The public values, then the signature header.
+    fn headers(
+        &self,
+        public: Vec<(Cow<'static, str>, String)>,
+        signature: String,
+    ) -> SignedHeaders {
         let mut headers = public;
         headers.push((self.signature_header.clone(), signature));
-        Ok(SignedHeaders { headers })
+        SignedHeaders { headers }
     }
 
     /// Just the signature of public values plus the body's top-level scalar fields: the
@@ -217,9 +226,7 @@ impl HeaderParamsBinding {
         let signature = config
             .signature(params, secret)
             .map_err(|e| BindingError::Sign(e.to_string()))?;
-        let mut headers = public;
-        headers.push((self.signature_header.clone(), signature));
-        Ok(SignedHeaders { headers })
+        Ok(self.headers(public, signature))
     }
 }
 

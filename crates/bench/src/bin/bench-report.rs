@@ -181,14 +181,16 @@ fn criterion_median(id: &[&str]) -> Result<f64, String> {
 /// Instructions per call: the difference between runs of 2n and n calls, divided by
 /// n, so set-up and start-up cancel out.
 fn instructions(case: &Case, function: &str) -> Result<f64, String> {
-    let n = u64::from(case.callgrind_iterations);
-    let once = collected(case, function, n)?;
-    let twice = collected(case, function, 2 * n)?;
-    Ok(twice.saturating_sub(once) as f64 / n as f64)
+    per_call(u64::from(case.callgrind_iterations), |calls| {
+        callgrind(&["run", case.id, function, &calls.to_string()])
+    })
 }
 
-fn collected(case: &Case, function: &str, iterations: u64) -> Result<u64, String> {
-    callgrind(&["run", case.id, function, &iterations.to_string()])
+/// Instructions per call from runs of `n` and `2n` calls (`collected` counts one run).
+fn per_call(n: u64, collected: impl Fn(u64) -> Result<u64, String>) -> Result<f64, String> {
+    let once = collected(n)?;
+    let twice = collected(2 * n)?;
+    Ok(twice.saturating_sub(once) as f64 / n as f64)
 }
 
 /// Instructions callgrind counted in this program run with `args` (every thread).
@@ -403,11 +405,10 @@ const CLIENT_CALLGRIND_CALLS: u64 = 200;
 fn client_instructions() -> ExitCode {
     use paysmith_bench::client::{CLIENT_CASES, GENERATED, HANDWRITTEN, TARGET};
 
-    let per_call = |id: &str, side: &str| -> Result<f64, String> {
-        let n = CLIENT_CALLGRIND_CALLS;
-        let once = callgrind(&["run-client", id, side, &n.to_string()])?;
-        let twice = callgrind(&["run-client", id, side, &(2 * n).to_string()])?;
-        Ok(twice.saturating_sub(once) as f64 / n as f64)
+    let per_call = |id: &str, side: &str| {
+        per_call(CLIENT_CALLGRIND_CALLS, |calls| {
+            callgrind(&["run-client", id, side, &calls.to_string()])
+        })
     };
     let mut missed = false;
     println!(

@@ -95,6 +95,15 @@ pub fn for_each_case(visitor: &mut impl Visitor) {
     run(visitor, &CLIENT_CASES[3], "bitpay", bitpay::setup);
 }
 
+/// One call from `side` ([`GENERATED`] or [`HANDWRITTEN`]).
+pub async fn call_side<E: Exchange>(exchange: &E, side: &str) -> Result<usize, String> {
+    if side == GENERATED {
+        exchange.generated().await
+    } else {
+        exchange.handwritten().await
+    }
+}
+
 /// Makes one case's call `calls` times from one side (`generated` or `handwritten`),
 /// as the benchmark does; used under callgrind by `bench-report client-instructions`.
 pub struct Repeat<'a> {
@@ -110,15 +119,10 @@ impl Visitor for Repeat<'_> {
         if case.id != self.case {
             return;
         }
-        let generated = self.side == GENERATED;
         harness.block_on(async {
             for _ in 0..self.calls {
                 harness.forget_nonces(exchange.replay_window());
-                let call = if generated {
-                    exchange.generated().await
-                } else {
-                    exchange.handwritten().await
-                };
+                let call = call_side(exchange, self.side).await;
                 std::hint::black_box(
                     call.unwrap_or_else(|e| panic!("{} {}: {e}", case.id, self.side)),
                 );

@@ -12,8 +12,11 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
+mod flat;
+
 /// A JSON object's scalar fields as signing parameters, and the text of the one
 /// string field set apart (a callback's signature).
+#[derive(Debug, PartialEq, Eq)]
 pub struct ScalarFields<'a> {
     /// Every other field's text, in body order; `null` fields left out.
     pub params: Vec<(Cow<'a, str>, Cow<'a, str>)>,
@@ -27,10 +30,82 @@ pub struct ScalarFields<'a> {
 /// parameter keys are kept for the signer, which rejects them; a repeated `null`
 /// field gives `None`, as its reading depends on which occurrence counts.
 pub fn read_scalar_object<'a>(body: &'a [u8], set_apart: Option<&str>) -> Option<ScalarFields<'a>> {
+    // Most bodies are flat and free of escapes: one pass over the bytes reads them.
+    // The rest are read by serde_json, to the same result (held by a property test).
+    match flat::read(body, Collector::new(set_apart)) {
+        Some(collected) => collected.finish(),
+        None => read_with_serde(body, set_apart),
+    }
+}
+
+/// [`read_scalar_object`] through serde_json, for every body.
+fn read_with_serde<'a>(body: &'a [u8], set_apart: Option<&str>) -> Option<ScalarFields<'a>> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let fields = Seed { set_apart }.deserialize(&mut deserializer).ok()??;
     deserializer.end().ok()?;
     Some(fields)
+}
+
+/// Gathers the fields as they are read, whichever reader reads them.
+struct Collector<'a, 's> {
+    set_apart_key: Option<&'s str>,
+    params: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    set_apart: Option<Cow<'a, str>>,
+    null_keys: Vec<Cow<'a, str>>,
+    /// False once a field is nested or the set-apart field is not a single string.
+    plain: bool,
+}
+
+impl<'a, 's> Collector<'a, 's> {
+    fn new(set_apart_key: Option<&'s str>) -> Self {
+        Collector {
+            set_apart_key,
+            params: Vec::with_capacity(16),
+            set_apart: None,
+            null_keys: Vec::new(),
+            plain: true,
+        }
+    }
+
+    /// One field: its value's reading (`None` for an array or object) and whether the
+    /// value was written as a JSON string.
+    fn field(&mut self, key: Cow<'a, str>, value: Option<Scalar<'a>>, quoted: bool) {
+        if !self.plain {
+            return;
+        }
+        let Some(value) = value else {
+            self.plain = false;
+            return;
+        };
+        if Some(key.as_ref()) == self.set_apart_key {
+            match (value, &self.set_apart) {
+                (Scalar::Text(text), None) if quoted => self.set_apart = Some(text),
+                _ => self.plain = false,
+            }
+            return;
+        }
+        match value {
+            Scalar::Text(text) => self.params.push((key, text)),
+            Scalar::Null => self.null_keys.push(key),
+        }
+    }
+
+    fn finish(self) -> Option<ScalarFields<'a>> {
+        if !self.plain {
+            return None;
+        }
+        // A null field named like another field: the `Value` reading decides which counts.
+        let null_keys = &self.null_keys;
+        let repeated = null_keys.iter().enumerate().any(|(i, key)| {
+            null_keys[..i].contains(key)
+                || Some(key.as_ref()) == self.set_apart_key
+                || self.params.iter().any(|(k, _)| k == key)
+        });
+        (!repeated).then_some(ScalarFields {
+            params: self.params,
+            set_apart: self.set_apart,
+        })
+    }
 }
 
 struct Seed<'s> {
@@ -53,43 +128,12 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut params = Vec::with_capacity(map.size_hint().unwrap_or(8));
-        let mut set_apart = None;
-        let mut null_keys = Vec::new();
-        let mut plain = true;
+        let mut collector = Collector::new(self.set_apart);
         while let Some(Text(key)) = map.next_key()? {
             let raw: &'de RawValue = map.next_value()?;
-            if !plain {
-                continue;
-            }
-            let Some(value) = scalar(raw.get()) else {
-                plain = false;
-                continue;
-            };
-            if Some(key.as_ref()) == self.set_apart {
-                match (value, &set_apart) {
-                    (Scalar::Text(text), None) if raw.get().starts_with('"') => {
-                        set_apart = Some(text);
-                    }
-                    _ => plain = false,
-                }
-                continue;
-            }
-            match value {
-                Scalar::Text(text) => params.push((key, text)),
-                Scalar::Null => null_keys.push(key),
-            }
+            collector.field(key, scalar(raw.get()), raw.get().starts_with('"'));
         }
-        if !plain {
-            return Ok(None);
-        }
-        // A null field named like another field: the `Value` reading decides which counts.
-        let repeated = null_keys.iter().enumerate().any(|(i, key)| {
-            null_keys[..i].contains(key)
-                || Some(key.as_ref()) == self.set_apart
-                || params.iter().any(|(k, _)| k == key)
-        });
-        Ok((!repeated).then_some(ScalarFields { params, set_apart }))
+        Ok(collector.finish())
     }
 }
 
@@ -161,5 +205,164 @@ impl<'de> Visitor<'de> for TextVisitor {
 
     fn visit_string<E>(self, text: String) -> Result<Self::Value, E> {
         Ok(Text(Cow::Owned(text)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The one-pass reading, when it reads the body at all.
+    fn flat_reading<'a>(
+        body: &'a [u8],
+        set_apart: Option<&str>,
+    ) -> Option<Option<ScalarFields<'a>>> {
+        flat::read(body, Collector::new(set_apart)).map(Collector::finish)
+    }
+
+    #[test]
+    fn both_readings_agree_on_the_usual_bodies() {
+        let bodies: [&[u8]; 7] = [
+            br#"{"a":"x y","n":-1.50e3,"t":true,"f":false,"z":null,"signature":"ab"}"#,
+            b" {\r\n\t\"a\" : 0 , \"b\":\"\xc3\xa9\" } \n",
+            b"{}",
+            br#"{"a":1E5,"b":2e-1}"#,
+            br#"{"a":1,"a":2}"#,
+            br#"{"z":null,"z":1}"#,
+            br#"{"signature":1}"#,
+        ];
+        for body in bodies {
+            let flat = flat_reading(body, Some("signature"));
+            assert!(flat.is_some(), "{}", String::from_utf8_lossy(body));
+            assert_eq!(flat.unwrap(), read_with_serde(body, Some("signature")));
+        }
+        let usual = read_scalar_object(bodies[0], Some("signature")).unwrap();
+        assert_eq!(usual.set_apart.as_deref(), Some("ab"));
+        let params: Vec<_> = usual
+            .params
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
+            .collect();
+        assert_eq!(
+            params,
+            [
+                ("a", "x y"),
+                ("n", "-1.50e+3"),
+                ("t", "true"),
+                ("f", "false")
+            ]
+        );
+    }
+
+    #[test]
+    fn bodies_outside_the_flat_shape_are_left_to_serde() {
+        let bodies: [&[u8]; 12] = [
+            br#"{"a":"x\ny"}"#,
+            br#"{"a\"":1}"#,
+            b"{\"a\":\"\x01\"}",
+            br#"{"a":[1]}"#,
+            br#"{"a":{}}"#,
+            br#"{"a":01}"#,
+            br#"{"a":1.}"#,
+            br#"{"a":-}"#,
+            br#"{"a":1,}"#,
+            br#"{"a":1} x"#,
+            b"{\"a\":\"\xff\"}",
+            b"null",
+        ];
+        for body in bodies {
+            assert!(
+                flat_reading(body, None).is_none(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        // The escaped ones are still read, by serde_json.
+        let escaped = read_scalar_object(bodies[0], None).unwrap();
+        assert_eq!(escaped.params[0].1, "x\ny");
+    }
+
+    fn whitespace() -> impl Strategy<Value = String> {
+        "[ \t\r\n]{0,2}"
+    }
+
+    fn plain_string() -> impl Strategy<Value = String> {
+        "[a-zA-Z0-9_ é€/-]{0,6}|signature".prop_map(|s| format!("\"{s}\""))
+    }
+
+    fn any_string() -> impl Strategy<Value = String> {
+        prop_oneof![
+            plain_string(),
+            "[a-z\"\\\\\u{1}\\n/éu0-9]{0,6}".prop_map(|s| format!("\"{s}\"")),
+        ]
+    }
+
+    fn plain_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            plain_string(),
+            "-?(0|[1-9][0-9]{0,3})(\\.[0-9]{1,3})?([eE][+-]?[0-9]{1,2})?",
+            Just("true".to_owned()),
+            Just("false".to_owned()),
+            Just("null".to_owned()),
+        ]
+    }
+
+    fn any_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            plain_value(),
+            any_string(),
+            "-?[0-9]{0,3}\\.?[0-9]{0,2}([eE][+-]?[0-9]{0,2})?",
+            "tru|nul|fals|truee|\\[1\\]|\\{\\}|\\{\"a\":1\\}",
+        ]
+    }
+
+    /// An object of `fields`, each `(key, value, whitespace)`.
+    fn object(fields: &[(String, String, String)]) -> String {
+        let inner: Vec<String> = fields
+            .iter()
+            .map(|(k, v, ws)| format!("{ws}{k}{ws}:{ws}{v}{ws}"))
+            .collect();
+        format!("{{{}}}", inner.join(","))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn the_flat_reading_is_the_serde_reading(
+            mut fields in prop::collection::vec((plain_string(), plain_value(), whitespace()), 0..5),
+            odd in (any_string(), any_value(), whitespace()),
+            odd_at in 0usize..5,
+            cut in prop::option::of(0usize..80),
+            noise in prop::option::of((0usize..80, any::<u8>())),
+            tail in "[ \n]{0,2}|x|,|\\}|\"",
+            set_apart in prop::option::of(Just("signature")),
+        ) {
+            // Mostly the usual shape, with one field of any kind and maybe a cut or a
+            // stray byte, so the odd part is what decides.
+            fields.insert(odd_at.min(fields.len()), odd);
+            let mut body = (object(&fields) + &tail).into_bytes();
+            if let Some(at) = cut {
+                body.truncate(at);
+            }
+            if let Some((at, byte)) = noise.filter(|(at, _)| *at < body.len()) {
+                body[at] = byte;
+            }
+            if let Some(flat) = flat_reading(&body, set_apart) {
+                prop_assert_eq!(flat, read_with_serde(&body, set_apart));
+            }
+        }
+
+        #[test]
+        fn flat_escape_free_objects_take_the_one_pass_reading(
+            fields in prop::collection::vec((plain_string(), plain_value(), whitespace()), 0..8),
+        ) {
+            let body = object(&fields);
+            let flat = flat_reading(body.as_bytes(), Some("signature"));
+            prop_assert!(flat.is_some(), "{}", body);
+            prop_assert_eq!(flat.unwrap(), read_with_serde(body.as_bytes(), Some("signature")));
+        }
     }
 }

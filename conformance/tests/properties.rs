@@ -125,6 +125,30 @@ proptest! {
         prop_assert!(ONEBITPAY_MD5.verify(pairs.iter().copied(), &Secret::new(secret), trace.signature()).is_ok());
     }
 
+    /// Every model whose fields a request signs writes them in the order of its
+    /// `FIELD_NAMES`, so the client places them through the plan and never sorts.
+    #[test]
+    fn signed_bodies_follow_their_plans(
+        rate in onebitpay::strategies::rate_request(),
+        order in onebitpay::strategies::create_order_request(),
+        pending in onebitpay::strategies::pending_list_request(),
+    ) {
+        use paysmith_onebitpay_models::{CreateOrderRequest, PendingListRequest, RateRequest};
+        let bodies = [
+            (RateRequest::FIELD_NAMES, serde_json::to_vec(&rate).unwrap()),
+            (CreateOrderRequest::FIELD_NAMES, serde_json::to_vec(&order).unwrap()),
+            (PendingListRequest::FIELD_NAMES, serde_json::to_vec(&pending).unwrap()),
+        ];
+        let binding = ONEBITPAY_MD5_HTTP;
+        for (names, body) in &bodies {
+            let plan = binding.key_plan(&ONEBITPAY_MD5, names);
+            let fields = paysmith_sign::json_fields::read_scalar_object(body, None).unwrap();
+            let public = binding.public_params.iter().map(|p| p.name.as_ref());
+            let keys = public.chain(fields.params.iter().map(|(k, _)| k.as_ref()));
+            prop_assert!(plan.places(keys), "{}", String::from_utf8_lossy(body));
+        }
+    }
+
     /// Callbacks signed with the secret verify; any other secret fails.
     #[test]
     fn callbacks_sign_and_verify(value in onebitpay::strategies::order_callback(), secret in "[a-zA-Z0-9]{1,16}") {

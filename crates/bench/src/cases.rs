@@ -11,14 +11,17 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use md5::{Digest as _, Md5};
+use paysmith_onebitpay_client::models::CreateOrderRequest;
 use paysmith_onebitpay_client::models::schemes::{
     ONEBITPAY_MD5, ONEBITPAY_MD5_HTTP, ONEBITPAY_MPC_RSA,
 };
 use paysmith_sign::acquia_hmac::{AcquiaKey, ReceivedRequest, split_url};
 use paysmith_sign::binding::{ParamSource, apply_body_signature, covered_json, flatten_body};
+
 use paysmith_sign::bitpay_ecdsa::secp256k1::{Message, SecretKey, ecdsa};
 use paysmith_sign::bitpay_ecdsa::{BitpayEcdsaConfig, signature_hex};
 use paysmith_sign::content_md5_hmac::SignedParts;
+use paysmith_sign::json_fields;
 use rand::rngs::OsRng;
 use rsa::BigUint;
 use rsa::traits::PublicKeyParts;
@@ -184,6 +187,7 @@ fn onebitpay_create_order() -> Setup {
     let client = Arc::new(fixtures::onebitpay::client());
     let request = fixtures::onebitpay::create_order();
     let body = serde_json::to_value(&request).expect("model serialises");
+    let written = serde_json::to_vec(&request).expect("model serialises");
     let secret = fixtures::onebitpay::secret();
 
     let source: &dyn ParamSource = &*client;
@@ -204,28 +208,59 @@ fn onebitpay_create_order() -> Setup {
         "the primitive must hash exactly what the scheme signs"
     );
 
+    // What the generated client signs: the fields read from the bytes it sends, in the
+    // order the model's plan lists them.
+    let plan = ONEBITPAY_MD5_HTTP.key_plan(&ONEBITPAY_MD5, CreateOrderRequest::FIELD_NAMES);
+    let fields = json_fields::read_scalar_object(&written, None).expect("flat body");
+    let field_pairs = || fields.params.iter().map(|(k, v)| (k.as_ref(), v.as_ref()));
+    assert!(
+        plan.places(
+            public
+                .iter()
+                .map(|(k, _)| k.as_ref())
+                .chain(field_pairs().map(|(k, _)| k))
+        ),
+        "the request is signed through its plan, not sorted"
+    );
+    let fields: Vec<(String, String)> = field_pairs()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+
     let sign_client = Arc::clone(&client);
     let sign_secret = fixtures::onebitpay::secret();
-    let sign_body = body.clone();
+    let value_secret = fixtures::onebitpay::secret();
+    let value_body = body.clone();
     let public = ONEBITPAY_MD5_HTTP
         .public_values(source)
         .expect("public values");
+    let value_public = public.clone();
     Setup {
         primitive: md5_run(signed),
         tiers: vec![
             Tier {
                 name: "sign",
-                what: "`HeaderParamsBinding::signature`: flatten the JSON body, merge with the public values, sort, join, MD5, hex",
+                what: "`HeaderParamsBinding::fields_signature`, as the generated client signs: the public values and the body's fields placed in signing order by the model's plan, joined, MD5, hex",
+                run: Box::new(move || {
+                    let fields = fields.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                    ONEBITPAY_MD5_HTTP
+                        .fields_signature(&plan, &sign_secret, &public, fields)
+                        .expect("signs")
+                        .len()
+                }),
+            },
+            Tier {
+                name: "sign_value",
+                what: "`HeaderParamsBinding::signature` of a `serde_json::Value` body: the same parameters sorted, not planned",
                 run: Box::new(move || {
                     ONEBITPAY_MD5_HTTP
-                        .signature(&ONEBITPAY_MD5, &sign_secret, &public, &sign_body)
+                        .signature(&ONEBITPAY_MD5, &value_secret, &value_public, &value_body)
                         .expect("signs")
                         .len()
                 }),
             },
             Tier {
                 name: "request",
-                what: "`public_values` + `HeaderParamsBinding::sign`: the above plus the clock, nonce and credentials, as headers",
+                what: "`public_values` + `HeaderParamsBinding::sign`: the `Value` signature plus the clock, nonce and credentials, as headers",
                 run: Box::new(move || {
                     let source: &dyn ParamSource = &*sign_client;
                     let public = ONEBITPAY_MD5_HTTP.public_values(source).expect("public");
@@ -237,7 +272,7 @@ fn onebitpay_create_order() -> Setup {
             },
             Tier {
                 name: "build",
-                what: "generated `Client::build_create_order` (model to JSON, sign, body bytes, headers)",
+                what: "generated `Client::build_create_order` (model to JSON bytes, fields read in place, public values, planned signature, headers)",
                 run: Box::new(move || {
                     client
                         .build_create_order(&request)

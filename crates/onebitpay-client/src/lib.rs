@@ -143,6 +143,13 @@ impl Client {
     /// Builds and signs the `get_rate` request without sending it: the exact bytes [`Client::get_rate`] sends.
     pub fn build_get_rate(&self, request: &RateRequest) -> Result<SignedRequest, Error> {
         let path = "/api/otc/rate".to_owned();
+
+        /// Every key this request can sign, in the order it writes them.
+        static KEYS: ::std::sync::LazyLock<::paysmith_types::sign::sorted_params::KeyPlan> =
+            ::std::sync::LazyLock::new(|| {
+                schemes::ONEBITPAY_MD5_HTTP
+                    .key_plan(&schemes::ONEBITPAY_MD5, RateRequest::FIELD_NAMES)
+            });
         let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
             binding: &schemes::ONEBITPAY_MD5_HTTP,
             config: &schemes::ONEBITPAY_MD5,
@@ -150,7 +157,13 @@ impl Client {
             source: self,
         };
 
-        signer.build_model_request("get_rate", "POST", self.transport.url(&path), request)
+        signer.build_model_request(
+            "get_rate",
+            "POST",
+            self.transport.url(&path),
+            request,
+            &KEYS,
+        )
     }
 
     /// Creates a C2C order and returns its cash register URL.
@@ -175,6 +188,13 @@ impl Client {
     /// Builds and signs the `create_order` request without sending it: the exact bytes [`Client::create_order`] sends.
     pub fn build_create_order(&self, request: &CreateOrderRequest) -> Result<SignedRequest, Error> {
         let path = "/api/otc/create".to_owned();
+
+        /// Every key this request can sign, in the order it writes them.
+        static KEYS: ::std::sync::LazyLock<::paysmith_types::sign::sorted_params::KeyPlan> =
+            ::std::sync::LazyLock::new(|| {
+                schemes::ONEBITPAY_MD5_HTTP
+                    .key_plan(&schemes::ONEBITPAY_MD5, CreateOrderRequest::FIELD_NAMES)
+            });
         let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
             binding: &schemes::ONEBITPAY_MD5_HTTP,
             config: &schemes::ONEBITPAY_MD5,
@@ -182,7 +202,13 @@ impl Client {
             source: self,
         };
 
-        signer.build_model_request("create_order", "POST", self.transport.url(&path), request)
+        signer.build_model_request(
+            "create_order",
+            "POST",
+            self.transport.url(&path),
+            request,
+            &KEYS,
+        )
     }
 
     /// One page of transactions waiting for the co-signer (poll every 2 minutes).
@@ -208,6 +234,13 @@ impl Client {
         request: &PendingListRequest,
     ) -> Result<SignedRequest, Error> {
         let path = "/api/transaction/pending".to_owned();
+
+        /// Every key this request can sign, in the order it writes them.
+        static KEYS: ::std::sync::LazyLock<::paysmith_types::sign::sorted_params::KeyPlan> =
+            ::std::sync::LazyLock::new(|| {
+                schemes::ONEBITPAY_MD5_HTTP
+                    .key_plan(&schemes::ONEBITPAY_MD5, PendingListRequest::FIELD_NAMES)
+            });
         let signer = ::paysmith_runtime::header_params::HeaderParamsSigner {
             binding: &schemes::ONEBITPAY_MD5_HTTP,
             config: &schemes::ONEBITPAY_MD5,
@@ -220,6 +253,7 @@ impl Client {
             "POST",
             self.transport.url(&path),
             request,
+            &KEYS,
         )
     }
 

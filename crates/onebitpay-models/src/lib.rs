@@ -587,6 +587,9 @@ impl RateRequest {
             legal_currency: legal_currency.into(),
         }
     }
+
+    /// Wire names of the fields this model writes, in the order it writes them: the keys its signed request body can have.
+    pub const FIELD_NAMES: &'static [&'static str] = &["cryptoCurrency", "legalCurrency"];
 }
 
 /// Latest C2C rates.
@@ -680,6 +683,30 @@ pub struct CreateOrderRequest {
     pub h5: bool,
 }
 
+impl CreateOrderRequest {
+    /// Wire names of the fields this model writes, in the order it writes them: the keys its signed request body can have.
+    pub const FIELD_NAMES: &'static [&'static str] = &[
+        "userName",
+        "areaCode",
+        "phone",
+        "syncUrl",
+        "asyncUrl",
+        "cryptoAmount",
+        "cryptoCurrency",
+        "legalCurrency",
+        "idCardType",
+        "idCard",
+        "kyc",
+        "merchantOrderNo",
+        "orderType",
+        "payWay",
+        "bank",
+        "bankAccount",
+        "bankBranch",
+        "h5",
+    ];
+}
+
 /// The created order and its cash register.
 ///
 /// Source: `001_cc5ec75f2229014b.txt`, section "Create Order".
@@ -762,6 +789,9 @@ impl PendingListRequest {
             page_size,
         }
     }
+
+    /// Wire names of the fields this model writes, in the order it writes them: the keys its signed request body can have.
+    pub const FIELD_NAMES: &'static [&'static str] = &["pageNum", "pageSize"];
 }
 
 /// One page of transactions waiting for the co-signer.

@@ -3,7 +3,7 @@
 use paysmith_sign::Secret;
 use paysmith_sign::binding::{HeaderParamsBinding, ParamSource, SignedHeaders};
 use paysmith_sign::json_fields;
-use paysmith_sign::sorted_params::SortedParamsConfig;
+use paysmith_sign::sorted_params::{KeyPlan, SortedParamsConfig};
 
 use crate::error::{Error, ErrorKind};
 use crate::request::SignedRequest;
@@ -19,8 +19,10 @@ pub struct HeaderParamsSigner<'a> {
 
 impl HeaderParamsSigner<'_> {
     /// Serialises `model` once and signs its fields read from those bytes; the bytes
-    /// returned are the bytes the signature covers. A body this reading does not take
-    /// (not an object of scalars, or a key repeated) goes through
+    /// returned are the bytes the signature covers. `keys` is the binding's
+    /// [`HeaderParamsBinding::key_plan`] for the model's fields, so they are placed in
+    /// signing order rather than sorted. A body this reading does not take (not an
+    /// object of scalars, or a key repeated) goes through
     /// [`HeaderParamsSigner::build_json_request`], which names the problem.
     pub fn build_model_request<T: serde::Serialize + ?Sized>(
         &self,
@@ -28,7 +30,13 @@ impl HeaderParamsSigner<'_> {
         method: &'static str,
         url: String,
         model: &T,
+        keys: &KeyPlan,
     ) -> Result<SignedRequest, Error> {
+        debug_assert_eq!(
+            keys.config(),
+            self.config,
+            "a plan signs with its own scheme"
+        );
         let build = |e: serde_json::Error| Error::new(operation, ErrorKind::Build(e.to_string()));
         // Room for a typical body, so serialising does not grow the buffer step by step.
         let mut bytes = Vec::with_capacity(512);
@@ -39,10 +47,7 @@ impl HeaderParamsSigner<'_> {
                 .public_values(self.source)
                 .map_err(|e| signing(operation, e))?;
             let params = fields.params.iter().map(|(k, v)| (k.as_ref(), v.as_ref()));
-            if let Ok(signed) = self
-                .binding
-                .sign_fields(self.config, self.secret, public, params)
-            {
+            if let Ok(signed) = self.binding.sign_fields(keys, self.secret, public, params) {
                 drop(fields);
                 return Ok(request(method, url, signed, bytes));
             }
@@ -173,16 +178,22 @@ mod tests {
         }
     }
 
-    /// Both ways of building a request from `model`: in place, and through a `Value`.
+    /// Both ways of building a request from `model`: in place, with the plan of
+    /// `fields` (checked against a plan of no fields), and through a `Value`.
     fn both<T: serde::Serialize>(
         model: &T,
+        fields: &[&str],
     ) -> (Result<SignedRequest, String>, Result<SignedRequest, String>) {
         let secret = Secret::from("secret");
         let signer = signer(&secret);
         let url = || "https://pay.example/api".to_owned();
-        let in_place = signer
-            .build_model_request("op", "POST", url(), model)
-            .map_err(|e| e.to_string());
+        let build = |plan: &KeyPlan| {
+            signer
+                .build_model_request("op", "POST", url(), model, plan)
+                .map_err(|e| e.to_string())
+        };
+        let in_place = build(&BINDING.key_plan(&CONFIG, fields));
+        assert_eq!(in_place, build(&BINDING.key_plan(&CONFIG, &[])));
         let through_value = serde_json::to_value(model)
             .map_err(|e| e.to_string())
             .and_then(|body| {
@@ -210,6 +221,17 @@ mod tests {
         extra: Map<String, Value>,
     }
 
+    const ORDER_FIELDS: &[&str] = &[
+        "merchantOrderNo",
+        "amount",
+        "fee",
+        "rate",
+        "count",
+        "paid",
+        "remark",
+        "memo",
+    ];
+
     fn order(extra: Value) -> Order {
         Order {
             merchant_order_no: "A-\"1\"\\é".into(),
@@ -226,7 +248,20 @@ mod tests {
 
     #[test]
     fn a_model_signs_the_same_in_place_as_through_a_value() {
-        let (in_place, through_value) = both(&order(json!({"note": "x y", "empty": ""})));
+        let plan = BINDING.key_plan(&CONFIG, ORDER_FIELDS);
+        let written = ["Nonce", "TimeStamp", "MerchantNo"].into_iter().chain([
+            "merchantOrderNo",
+            "amount",
+            "fee",
+            "rate",
+            "count",
+            "paid",
+        ]);
+        assert!(plan.places(written), "the model's own fields are placed");
+        let (in_place, through_value) = both(&order(json!({})), ORDER_FIELDS);
+        assert_eq!(in_place, through_value);
+        let (in_place, through_value) =
+            both(&order(json!({"note": "x y", "empty": ""})), ORDER_FIELDS);
         let request = in_place.expect("builds");
         assert_eq!(Ok(&request), through_value.as_ref());
         // Exact amounts are signed and sent as written, trailing zeros included.
@@ -243,10 +278,10 @@ mod tests {
             json!({"Nonce": "mine"}),
             json!({"count": 4}),
         ] {
-            let (in_place, through_value) = both(&order(extra.clone()));
+            let (in_place, through_value) = both(&order(extra.clone()), ORDER_FIELDS);
             assert_eq!(in_place, through_value, "{extra}");
         }
-        let (in_place, _) = both(&order(json!({"nested": {"a": 1}})));
+        let (in_place, _) = both(&order(json!({"nested": {"a": 1}})), ORDER_FIELDS);
         let error = in_place.expect_err("nested fields are not signed");
         assert!(error.contains("nested"), "{error}");
     }
@@ -269,7 +304,8 @@ mod tests {
             fields in proptest::collection::vec(("[A-Za-z][A-Za-z0-9_]{0,9}", scalar()), 0..16)
         ) {
             let object: Map<String, Value> = fields.into_iter().collect();
-            let (in_place, through_value) = both(&Value::Object(object));
+            let keys: Vec<&str> = object.keys().map(String::as_str).collect();
+            let (in_place, through_value) = both(&Value::Object(object.clone()), &keys);
             prop_assert_eq!(in_place, through_value);
         }
     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::SignError;
 use crate::secret::Secret;
-use crate::sorted_params::SortedParamsConfig;
+use crate::sorted_params::{KeyPlan, SortedParamsConfig};
 use crate::trace::Trace;
 
 /// Where a scheme puts its signature on an HTTP request.
@@ -210,23 +210,52 @@ impl HeaderParamsBinding {
 impl HeaderParamsBinding {
     /// [`HeaderParamsBinding::sign`] for a body already read into its fields' text (see
     /// [`crate::json_fields`]): the same parameters, without a `serde_json::Value`.
-    pub fn sign_fields<'f>(
+    /// `plan` (see [`HeaderParamsBinding::key_plan`]) holds the scheme and lists the
+    /// public parameters and then the body's fields in the order they are written, so
+    /// they are placed in signing order rather than sorted.
+    pub fn sign_fields<'f, F>(
         &self,
-        config: &SortedParamsConfig,
+        plan: &KeyPlan,
         secret: &Secret,
         public: Vec<(Cow<'static, str>, String)>,
-        fields: impl IntoIterator<Item = (&'f str, &'f str)>,
-    ) -> Result<SignedHeaders, BindingError> {
+        fields: F,
+    ) -> Result<SignedHeaders, BindingError>
+    where
+        F: IntoIterator<Item = (&'f str, &'f str)>,
+        F::IntoIter: Clone,
+    {
+        let signature = self.fields_signature(plan, secret, &public, fields)?;
+        Ok(self.headers(public, signature))
+    }
+
+    /// Just the signature [`HeaderParamsBinding::sign_fields`] attaches.
+    pub fn fields_signature<'f, F>(
+        &self,
+        plan: &KeyPlan,
+        secret: &Secret,
+        public: &[(Cow<'static, str>, String)],
+        fields: F,
+    ) -> Result<String, BindingError>
+    where
+        F: IntoIterator<Item = (&'f str, &'f str)>,
+        F::IntoIter: Clone,
+    {
         // Fields borrowed for `'f` and public values borrowed here, as one item type.
         let fields = fields.into_iter().map(|(k, v)| -> (&str, &str) { (k, v) });
         let params = public
             .iter()
             .map(|(k, v)| (k.as_ref(), v.as_str()))
             .chain(fields);
-        let signature = config
-            .signature(params, secret)
-            .map_err(|e| BindingError::Sign(e.to_string()))?;
-        Ok(self.headers(public, signature))
+        plan.signature(params, secret)
+            .map_err(|e| BindingError::Sign(e.to_string()))
+    }
+
+    /// The plan of a request whose body is a model with these fields (wire names, in
+    /// the order it writes them): the public parameters come first.
+    pub fn key_plan(&self, config: &SortedParamsConfig, fields: &[&str]) -> KeyPlan {
+        let public = self.public_params.iter().map(|p| p.name.as_ref());
+        let keys: Vec<&str> = public.chain(fields.iter().copied()).collect();
+        KeyPlan::new(config, &keys)
     }
 }
 

@@ -40,6 +40,10 @@ use crate::error::{SignError, VerifyError};
 use crate::secret::Secret;
 use crate::trace::Trace;
 
+mod plan;
+
+pub use plan::KeyPlan;
+
 /// Parameters of the `sorted-params-digest` family.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -150,21 +154,42 @@ impl<P: Param> Ordered<P> {
         self.order.iter().map(|&o| &self.items[self.index(o)])
     }
 
+    fn pairs(&self) -> impl Iterator<Item = (&str, &str)> + Clone {
+        self.order.iter().map(|&o| {
+            let p = &self.items[self.index(o)];
+            (p.key(), p.value())
+        })
+    }
+
     fn is_empty(&self) -> bool {
         self.order.is_empty()
     }
 }
 
 fn sort_prefix(key: &str, fold: bool) -> u64 {
-    let bytes = key.as_bytes();
-    let x = match bytes.first_chunk::<8>() {
-        Some(head) => u64::from_be_bytes(*head),
-        None => bytes
-            .iter()
-            .enumerate()
-            .fold(0, |acc, (i, &b)| acc | u64::from(b) << (56 - 8 * i)),
-    };
+    let x = first_eight(key.as_bytes());
     if fold { fold_word(x) } else { x }
+}
+
+/// The first eight bytes as a big-endian word, zero-padded. Shorter keys are read as
+/// two overlapping loads, whose shared bytes are equal, so or-ing them is exact.
+fn first_eight(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let be32 = |at: usize| {
+        u64::from(u32::from_be_bytes([
+            bytes[at],
+            bytes[at + 1],
+            bytes[at + 2],
+            bytes[at + 3],
+        ]))
+    };
+    let be16 = |at: usize| u64::from(u16::from_be_bytes([bytes[at], bytes[at + 1]]));
+    match bytes.first_chunk::<8>() {
+        Some(head) => u64::from_be_bytes(*head),
+        None if n >= 4 => be32(0) << 32 | be32(n - 4) << (8 * (8 - n)),
+        None if n >= 2 => be16(0) << 48 | be16(n - 2) << (8 * (8 - n)),
+        None => bytes.first().map_or(0, |&b| u64::from(b) << 56),
+    }
 }
 
 /// ASCII-lowercases all eight bytes at once: flags bytes in 'A'..='Z' (high bit clear,
@@ -219,6 +244,36 @@ impl<'a> Separator<'a> {
     }
 }
 
+/// Copies `bytes` into `out` at `at` and returns where they end. Pieces of up to 32
+/// bytes, most keys and values, are a few fixed-size moves (overlapping when the
+/// piece is shorter than two), not a call to `memcpy`.
+#[inline]
+fn put(out: &mut [u8], at: usize, bytes: &[u8]) -> usize {
+    let n = bytes.len();
+    let to = &mut out[at..at + n];
+    match n {
+        1..=3 => {
+            to[0] = bytes[0];
+            to[n / 2] = bytes[n / 2];
+            to[n - 1] = bytes[n - 1];
+        }
+        17..=32 => {
+            to[..16].copy_from_slice(&bytes[..16]);
+            to[n - 16..].copy_from_slice(&bytes[n - 16..]);
+        }
+        8..=16 => {
+            to[..8].copy_from_slice(&bytes[..8]);
+            to[n - 8..].copy_from_slice(&bytes[n - 8..]);
+        }
+        4..=7 => {
+            to[..4].copy_from_slice(&bytes[..4]);
+            to[n - 4..].copy_from_slice(&bytes[n - 4..]);
+        }
+        _ => to.copy_from_slice(bytes),
+    }
+    at + n
+}
+
 /// Text of joined `&str` pieces (always UTF-8).
 fn utf8(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
@@ -256,13 +311,7 @@ impl SortedParamsConfig {
         let mut items = Vec::with_capacity(high.unwrap_or(low).min(1024));
         // `for_each` runs a chain of sources as one loop per source, unlike `extend`.
         params.for_each(|p| items.push(p));
-        let cmp = |a: &str, b: &str| {
-            if fold {
-                cmp_case_insensitive(a, b)
-            } else {
-                a.cmp(b)
-            }
-        };
+        let cmp = |a: &str, b: &str| self.compare_keys(a, b);
         let packed = items.len() <= 256;
         let index = |o: u64| {
             if packed {
@@ -286,7 +335,15 @@ impl SortedParamsConfig {
         }
         if packed {
             order.sort_unstable();
-            // Runs of equal prefixes are ordered by whole keys.
+        } else {
+            order.sort_unstable_by(|&a, &b| cmp(key(a), key(b)));
+        }
+        // Either order puts identical keys next to each other. Packed, they also share
+        // a prefix, and keys sharing a prefix are rare: only then are runs of them
+        // ordered by whole keys and checked for repeats.
+        let same_prefix = |w: &[u64]| !packed || w[0] >> 8 == w[1] >> 8;
+        let tied = order.windows(2).any(same_prefix);
+        if packed && tied {
             let mut start = 0;
             while start < order.len() {
                 let prefix = order[start] >> 8;
@@ -300,15 +357,15 @@ impl SortedParamsConfig {
                 }
                 start = end;
             }
-        } else {
-            order.sort_unstable_by(|&a, &b| cmp(key(a), key(b)));
         }
-        // Either order puts identical keys next to each other; different packed
-        // prefixes mean different keys.
-        let mut repeated = order
-            .windows(2)
-            .find(|w| (!packed || w[0] >> 8 == w[1] >> 8) && key(w[0]) == key(w[1]))
-            .map(|w| key(w[0]));
+        let mut repeated = tied
+            .then(|| {
+                order
+                    .windows(2)
+                    .find(|w| same_prefix(w) && key(w[0]) == key(w[1]))
+                    .map(|w| key(w[0]))
+            })
+            .flatten();
         for &d in &dropped {
             let k = items[d].key();
             let again = items
@@ -330,65 +387,74 @@ impl SortedParamsConfig {
         })
     }
 
+    /// How two distinct keys are ordered in the string to sign.
+    fn compare_keys(&self, a: &str, b: &str) -> Ordering {
+        match self.key_order {
+            KeyOrder::Ascii => a.cmp(b),
+            KeyOrder::CaseInsensitive => cmp_case_insensitive(a, b),
+        }
+    }
+
     /// Whether a parameter is left out of the string to sign.
     fn drops<P: Param>(&self, p: &P) -> bool {
         (self.skip_empty && p.value().is_empty())
             || self.exclude_keys.iter().any(|k| k.as_ref() == p.key())
     }
 
-    /// Length of the joined parameters, at most.
-    fn canonical_bound<P: Param>(&self, pairs: &Ordered<P>) -> usize {
-        let count = pairs.order.len();
+    /// Length of the joined `pairs`, and how many there are.
+    fn joined_len<'p>(&self, pairs: impl Iterator<Item = (&'p str, &'p str)>) -> (usize, usize) {
+        let (text, count) = pairs.fold((0usize, 0usize), |(text, count), (k, v)| {
+            (text + k.len() + v.len(), count + 1)
+        });
         let seps =
             self.pair_separator.len() * count.saturating_sub(1) + self.kv_separator.len() * count;
-        // Every parameter, dropped or not: an upper bound read without the indirection.
-        let text: usize = pairs
-            .items
-            .iter()
-            .map(|p| p.key().len() + p.value().len())
-            .sum();
-        seps + text
+        (text + seps, count)
     }
 
-    /// Writes the joined parameters into `out`, at least
-    /// [`SortedParamsConfig::canonical_bound`] long, and returns their length.
-    fn join_into<P: Param>(&self, pairs: &Ordered<P>, out: &mut [u8]) -> usize {
+    /// Writes the joined `pairs` into `out`, at least their
+    /// [`SortedParamsConfig::joined_len`] long, and returns their length.
+    fn join_into<'p>(
+        &self,
+        pairs: impl Iterator<Item = (&'p str, &'p str)>,
+        out: &mut [u8],
+    ) -> usize {
         let pair = Separator::new(&self.pair_separator);
         let kv = Separator::new(&self.kv_separator);
         let mut at = 0;
-        let mut put = |bytes: &[u8]| {
-            out[at..at + bytes.len()].copy_from_slice(bytes);
-            at += bytes.len();
-        };
-        for (i, p) in pairs.iter().enumerate() {
+        let mut piece = |bytes: &[u8]| at = put(out, at, bytes);
+        for (i, (key, value)) in pairs.enumerate() {
             if i > 0 {
-                pair.put(&mut put);
+                pair.put(&mut piece);
             }
-            put(p.key().as_bytes());
-            kv.put(&mut put);
-            put(p.value().as_bytes());
+            piece(key.as_bytes());
+            kv.put(&mut piece);
+            piece(value.as_bytes());
         }
         at
     }
 
-    /// The joined parameters. Bytes, not a `String`: every piece is already UTF-8.
-    fn canonical_of<P: Param>(&self, pairs: &Ordered<P>) -> Vec<u8> {
-        let mut out = vec![0; self.canonical_bound(pairs)];
+    /// The joined `pairs`. Bytes, not a `String`: every piece is already UTF-8.
+    fn canonical_of<'p>(&self, pairs: impl Iterator<Item = (&'p str, &'p str)> + Clone) -> Vec<u8> {
+        let mut out = vec![0; self.joined_len(pairs.clone()).0];
         let len = self.join_into(pairs, &mut out);
         out.truncate(len);
         out
     }
 
-    /// The digest of the signed string; the joined parameters are assembled on the
-    /// stack when they are short, as a request's usually are.
-    fn digest_ordered<P: Param>(&self, pairs: &Ordered<P>, secret: &Secret) -> DigestBytes {
+    /// The digest of the signed string of `pairs`, given in signing order; they are
+    /// joined on the stack when they are short, as a request's usually are.
+    fn digest_pairs<'p>(
+        &self,
+        pairs: impl Iterator<Item = (&'p str, &'p str)> + Clone,
+        secret: &Secret,
+    ) -> DigestBytes {
+        let (len, count) = self.joined_len(pairs.clone());
         let mut stack = [0u8; 1024];
-        let has_params = !pairs.is_empty();
-        if self.canonical_bound(pairs) <= stack.len() {
+        if len <= stack.len() {
             let len = self.join_into(pairs, &mut stack);
-            self.digest_of(&stack[..len], has_params, secret)
+            self.digest_of(&stack[..len], count > 0, secret)
         } else {
-            self.digest_of(&self.canonical_of(pairs), has_params, secret)
+            self.digest_of(&self.canonical_of(pairs), count > 0, secret)
         }
     }
 
@@ -439,7 +505,7 @@ impl SortedParamsConfig {
         I::Item: Param,
     {
         let pairs = self.ordered(params)?;
-        Ok(utf8(self.canonical_of(&pairs)))
+        Ok(utf8(self.canonical_of(pairs.pairs())))
     }
 
     /// Just the signature, without building a trace. This is the path to use
@@ -450,7 +516,7 @@ impl SortedParamsConfig {
         I::Item: Param,
     {
         let pairs = self.ordered(params)?;
-        let digest = self.digest_ordered(&pairs, secret);
+        let digest = self.digest_pairs(pairs.pairs(), secret);
         Ok(self.output.encode(digest.as_slice()))
     }
 
@@ -463,7 +529,7 @@ impl SortedParamsConfig {
     {
         let pairs = self.ordered(params)?;
         let sorted_keys = pairs.iter().map(|p| p.key()).collect::<Vec<_>>().join(",");
-        let canonical = utf8(self.canonical_of(&pairs));
+        let canonical = utf8(self.canonical_of(pairs.pairs()));
         let signed = self.signed_string(&canonical, !pairs.is_empty(), secret);
         let digest = self.digest_of(canonical.as_bytes(), !pairs.is_empty(), secret);
 
@@ -511,7 +577,7 @@ impl SortedParamsConfig {
         I::Item: Param,
     {
         let pairs = self.ordered(params)?;
-        let digest = self.digest_ordered(&pairs, secret);
+        let digest = self.digest_pairs(pairs.pairs(), secret);
         let mut text = [0u8; 128];
         let equal = match self.output.encode_into(digest.as_slice(), &mut text) {
             Some(expected) => signatures_equal(self.output, expected, signature.as_bytes()),

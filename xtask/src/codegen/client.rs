@@ -559,11 +559,18 @@ fn build_body(ctx: &Context, endpoint: &Endpoint, method: &str) -> TokenStream {
                     source: self,
                 };
             };
-            // The model as it is: serialised once, its fields signed from those bytes.
-            if endpoint.request.is_some() && body_signature.is_none() {
+            // The model as it is: serialised once, its fields signed from those bytes in
+            // an order worked out once (the public parameters, then the model's fields
+            // in the order serde writes them).
+            // `FIELD_NAMES` is there: `Context::signs_written_fields` holds for this model.
+            if let (Some(model), None) = (&endpoint.request, &body_signature) {
+                let model = ident(model);
                 return quote! {
+                    /// Every key this request can sign, in the order it writes them.
+                    static KEYS: ::std::sync::LazyLock<::paysmith_types::sign::sorted_params::KeyPlan> =
+                        ::std::sync::LazyLock::new(|| schemes::#http_const.key_plan(&schemes::#scheme_const, #model::FIELD_NAMES));
                     #signer
-                    signer.build_model_request(#id, #method, self.transport.url(&path), request)
+                    signer.build_model_request(#id, #method, self.transport.url(&path), request, &KEYS)
                 };
             }
             let mutability = body_signature.as_ref().map(|_| quote!(mut));

@@ -545,6 +545,17 @@ fn model(ctx: &Context, def: &ModelDef) -> TokenStream {
     } else {
         outbound_constructor(ctx, def)
     };
+    let field_names = ctx
+        .signs_written_fields(&def.name)
+        .then(|| field_names(def));
+    let methods = (constructor.is_some() || field_names.is_some()).then(|| {
+        quote! {
+            impl #name {
+                #constructor
+                #field_names
+            }
+        }
+    });
     quote! {
         #description
         #[derive(Clone, Debug, #derive_default PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
@@ -553,14 +564,31 @@ fn model(ctx: &Context, def: &ModelDef) -> TokenStream {
             #(#fields)*
         }
 
-        #constructor
+        #methods
+    }
+}
+
+/// The wire names a model writes, for the signer to know its keys before a request.
+fn field_names(def: &ModelDef) -> TokenStream {
+    let written = def
+        .fields
+        .iter()
+        .filter(|f| !f.parse_only)
+        .map(|f| f.name.as_str());
+    let text = doc(
+        "Wire names of the fields this model writes, in the order it writes them: the \
+         keys its signed request body can have.",
+    );
+    quote! {
+        #text
+        pub const FIELD_NAMES: &'static [&'static str] = &[#(#written),*];
     }
 }
 
 const MAX_CONSTRUCTOR_ARGUMENTS: usize = 6;
 
-/// What builds a model the client sends: `new(required fields)` with every optional
-/// field unset (so `Model { field: Some(..), ..Model::new(..) }` reads well), or
+/// What builds a model the client sends: the method `new(required fields)` with every
+/// optional field unset (so `Model { field: Some(..), ..Model::new(..) }` reads well), or
 /// `Default` when no field is required; models with many required fields are
 /// written as struct literals.
 fn outbound_constructor(
@@ -600,11 +628,9 @@ fn outbound_constructor(
     (
         None,
         Some(quote! {
-            impl #name {
-                #text
-                pub fn new(#(#params),*) -> Self {
-                    #name { #(#inits),* }
-                }
+            #text
+            pub fn new(#(#params),*) -> Self {
+                #name { #(#inits),* }
             }
         }),
     )

@@ -3,8 +3,9 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
+use paysmith_sign::binding::HttpBinding;
 use paysmith_spec::Spec;
-use paysmith_spec::model::{ApiFile, Field, SchemeFile};
+use paysmith_spec::model::{ApiFile, Field, RequestEncoding, SchemeFile};
 use paysmith_spec::names::snake_case;
 use paysmith_spec::types::TypeRef;
 use proc_macro2::{Ident, Span, TokenStream};
@@ -75,6 +76,19 @@ impl<'a> Context<'a> {
 
     pub fn scheme(&self, id: &str) -> &'a SchemeFile {
         self.spec.scheme(id).expect("validated spec: scheme exists")
+    }
+
+    /// Whether an endpoint signs this model's fields as they are written: the request
+    /// body of a header-params binding, with no body signature added to it.
+    pub fn signs_written_fields(&self, model: &str) -> bool {
+        self.api.endpoints.iter().any(|endpoint| {
+            endpoint.request.as_deref() == Some(model)
+                && endpoint.body_signature.is_none()
+                && self.api.encoding == RequestEncoding::Json
+                && endpoint.auth.as_deref().is_some_and(|auth| {
+                    matches!(self.scheme(auth).http, Some(HttpBinding::HeaderParams(_)))
+                })
+        })
     }
 
     /// Whether the type is reachable from a response or a callback.

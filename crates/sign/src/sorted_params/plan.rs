@@ -1,0 +1,330 @@
+//! Signing order worked out once, for requests whose keys are known in advance.
+
+use super::{SortedParamsConfig, put};
+use crate::error::SignError;
+use crate::secret::Secret;
+
+/// Most keys a plan places; a request with more is sorted.
+const MOST_KEYS: usize = 64;
+
+/// The signing order of every key a request can have (its public parameters and its
+/// model's fields), worked out once for one scheme. A request that gives its keys in
+/// the order the plan lists them, each at most once and any of them absent, is signed
+/// by placing each value in its slot; any other request is sorted as usual. The
+/// signature is the same either way.
+///
+/// ```
+/// # use paysmith_sign::sorted_params::{KeyPlan, SortedParamsConfig};
+/// # fn demo(config: &SortedParamsConfig, secret: &paysmith_sign::Secret) {
+/// let plan = KeyPlan::new(config, &["Nonce", "amount", "currency"]);
+/// let placed = plan.signature([("Nonce", "n1"), ("currency", "USDT")], secret);
+/// let sorted = config.signature([("currency", "USDT"), ("Nonce", "n1")], secret);
+/// assert_eq!(placed.unwrap(), sorted.unwrap());
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyPlan {
+    config: SortedParamsConfig,
+    /// Every key, in the order a request gives them.
+    keys: Vec<Box<str>>,
+    fingerprints: Vec<Fingerprint>,
+    /// Per key: the pair separator, the key and the key-value separator, which come
+    /// before its value in the string to sign (the first pair without the separator).
+    leads: Vec<Box<[u8]>>,
+    /// One bit per key the scheme never signs (its excluded keys).
+    excluded: u64,
+    /// Positions in `keys`, in signing order; `None` when no request can be placed
+    /// (a key listed twice, or too many keys).
+    signing_order: Option<Vec<u8>>,
+}
+
+impl KeyPlan {
+    /// The plan of `keys`, listed in the order requests give them, for `config`.
+    pub fn new(config: &SortedParamsConfig, keys: &[&str]) -> Self {
+        let placeable = keys.len() <= MOST_KEYS;
+        let mut order: Vec<u8> = (0..keys.len().min(MOST_KEYS) as u8).collect();
+        order.sort_by(|&a, &b| config.compare_keys(keys[usize::from(a)], keys[usize::from(b)]));
+        let repeats = order
+            .windows(2)
+            .any(|w| keys[usize::from(w[0])] == keys[usize::from(w[1])]);
+        let leads = keys
+            .iter()
+            .map(|key| [&config.pair_separator, *key, &config.kv_separator].concat())
+            .map(|lead| lead.into_bytes().into_boxed_slice())
+            .collect();
+        let excluded = keys
+            .iter()
+            .take(MOST_KEYS)
+            .enumerate()
+            .filter(|(_, key)| config.exclude_keys.iter().any(|x| x == *key))
+            .fold(0, |mask, (at, _)| mask | 1 << at);
+        KeyPlan {
+            config: config.clone(),
+            keys: keys.iter().map(|&key| key.into()).collect(),
+            fingerprints: keys.iter().map(|key| Fingerprint::of(key)).collect(),
+            leads,
+            excluded,
+            signing_order: (placeable && !repeats).then_some(order),
+        }
+    }
+
+    /// The scheme the plan signs with.
+    pub fn config(&self) -> &SortedParamsConfig {
+        &self.config
+    }
+
+    /// Whether requests giving these keys, in this order, are placed rather than sorted.
+    pub fn places<'k>(&self, keys: impl IntoIterator<Item = &'k str>) -> bool {
+        let mut next = 0;
+        self.signing_order.is_some()
+            && keys
+                .into_iter()
+                .all(|key| self.find(&mut next, key).is_some())
+    }
+
+    /// [`SortedParamsConfig::signature`] of `params` under the plan's scheme: placed
+    /// when they follow the plan, sorted otherwise (which is also where errors are
+    /// found).
+    pub fn signature<'p, I>(&self, params: I, secret: &Secret) -> Result<String, SignError>
+    where
+        I: IntoIterator<Item = (&'p str, &'p str)>,
+        I::IntoIter: Clone,
+    {
+        let params = params.into_iter();
+        // Values by key position; filled in place, as the array is large to move.
+        let mut values = [""; MOST_KEYS];
+        let (Some(order), Some((kept, len))) = (
+            self.signing_order.as_deref(),
+            self.place(params.clone(), &mut values),
+        ) else {
+            return self.config.signature(params, secret);
+        };
+        let signed = order
+            .iter()
+            .map(|&at| usize::from(at))
+            .filter(|at| kept & 1 << at != 0);
+        let mut stack = [0u8; 1024];
+        let mut heap = Vec::new();
+        let out = match stack.get_mut(..len) {
+            Some(out) => out,
+            None => {
+                heap.resize(len, 0);
+                &mut heap[..]
+            }
+        };
+        // The first pair has no separator before it.
+        let mut skip = self.config.pair_separator.len();
+        let mut end = 0;
+        for at in signed {
+            end = put(out, end, &self.leads[at][skip..]);
+            end = put(out, end, values[at].as_bytes());
+            skip = 0;
+        }
+        let digest = self.config.digest_of(&out[..end], kept != 0, secret);
+        Ok(self.config.output.encode(digest.as_slice()))
+    }
+
+    /// Puts each value in its key's slot when `params` follow the plan, and returns
+    /// which slots are signed (one bit per position) and the length of their joined
+    /// pairs, at most.
+    fn place<'p>(
+        &self,
+        params: impl Iterator<Item = (&'p str, &'p str)>,
+        values: &mut [&'p str; MOST_KEYS],
+    ) -> Option<(u64, usize)> {
+        let mut kept = 0;
+        let mut len = 0;
+        let mut next = 0;
+        for (key, value) in params {
+            let at = self.find(&mut next, key)?;
+            let dropped =
+                self.excluded & 1 << at != 0 || self.config.skip_empty && value.is_empty();
+            if !dropped {
+                values[at] = value;
+                kept |= 1 << at;
+                len += self.leads[at].len() + value.len();
+            }
+        }
+        Some((kept, len))
+    }
+
+    /// Position of `key` at or after `next`, which then moves past it.
+    #[inline]
+    fn find(&self, next: &mut usize, key: &str) -> Option<usize> {
+        let print = Fingerprint::of(key);
+        let at = (*next..self.fingerprints.len()).find(|&at| {
+            self.fingerprints[at] == print && (print.len <= 16 || *self.keys[at] == *key)
+        })?;
+        *next = at + 1;
+        Some(at)
+    }
+}
+
+/// A key's length and its first and last eight bytes (fewer for shorter keys, as
+/// many as they have): for keys of up to 16 bytes, equal exactly when the keys are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Fingerprint {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl Fingerprint {
+    #[inline]
+    fn of(key: &str) -> Self {
+        let b = key.as_bytes();
+        let ends = |head: Option<u64>, tail: Option<u64>| (head.unwrap_or(0), tail.unwrap_or(0));
+        let (head, tail) = match b.len() {
+            8.. => ends(
+                b.first_chunk().map(|w| u64::from_le_bytes(*w)),
+                b.last_chunk().map(|w| u64::from_le_bytes(*w)),
+            ),
+            4..=7 => ends(
+                b.first_chunk().map(|w| u32::from_le_bytes(*w).into()),
+                b.last_chunk().map(|w| u32::from_le_bytes(*w).into()),
+            ),
+            2..=3 => ends(
+                b.first_chunk().map(|w| u16::from_le_bytes(*w).into()),
+                b.last_chunk().map(|w| u16::from_le_bytes(*w).into()),
+            ),
+            _ => ends(b.first().map(|&x| x.into()), None),
+        };
+        Fingerprint {
+            len: b.len(),
+            head,
+            tail,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::encoding::{DigestAlgorithm, OutputEncoding};
+    use crate::sorted_params::{KeyOrder, SecretPlacement};
+
+    fn config(key_order: KeyOrder, secret_placement: SecretPlacement) -> SortedParamsConfig {
+        SortedParamsConfig {
+            key_order,
+            pair_separator: "&".into(),
+            kv_separator: "==".into(),
+            exclude_keys: Cow::Borrowed(&[Cow::Borrowed("Sign")]),
+            skip_empty: true,
+            secret_placement,
+            digest: DigestAlgorithm::Md5,
+            output: OutputEncoding::HexLower,
+        }
+    }
+
+    #[test]
+    fn fingerprints_are_equal_exactly_when_keys_of_up_to_16_bytes_are() {
+        let keys = [
+            "",
+            "a",
+            "b",
+            "ab",
+            "ba",
+            "abc",
+            "acb",
+            "abcd",
+            "abce",
+            "abcdefg",
+            "abcdefh",
+            "abcdefgh",
+            "abcdefgi",
+            "abcdefghi",
+            "bbcdefghi",
+            "abcdefghijklmnop",
+            "abcdefghijklmnoq",
+            "abcdefghXjklmnop",
+        ];
+        for a in keys {
+            for b in keys {
+                assert_eq!(Fingerprint::of(a) == Fingerprint::of(b), a == b, "{a} {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn put_copies_every_length() {
+        for n in 0..80 {
+            let bytes: Vec<u8> = (1..=n as u8).collect();
+            let mut out = vec![0u8; n + 3];
+            assert_eq!(put(&mut out, 2, &bytes), 2 + n);
+            assert_eq!(&out[2..2 + n], &bytes[..], "{n}");
+            assert_eq!((out[0], out[1], out[2 + n]), (0, 0, 0), "{n}");
+        }
+    }
+
+    #[test]
+    fn a_plan_places_its_keys_in_order_and_nothing_else() {
+        let plan = KeyPlan::new(
+            &config(KeyOrder::CaseInsensitive, SecretPlacement::Append),
+            &["Nonce", "amount", "Sign", "currency"],
+        );
+        assert!(plan.places(["Nonce", "amount", "Sign", "currency"]));
+        assert!(plan.places(["amount", "currency"]));
+        assert!(plan.places([]));
+        assert!(!plan.places(["currency", "amount"]), "out of order");
+        assert!(!plan.places(["amount", "amount"]), "repeated");
+        assert!(!plan.places(["amount", "fee"]), "not in the plan");
+        let repeats = KeyPlan::new(plan.config(), &["a", "b", "a"]);
+        assert!(!repeats.places(["a", "b"]));
+        let many: Vec<String> = (0..65).map(|i| format!("k{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert!(!KeyPlan::new(plan.config(), &many).places(["k0"]));
+        assert!(KeyPlan::new(plan.config(), &many[..64]).places(["k0", "k63"]));
+    }
+
+    fn any_config() -> impl Strategy<Value = SortedParamsConfig> {
+        let order = prop_oneof![Just(KeyOrder::Ascii), Just(KeyOrder::CaseInsensitive)];
+        let placement = prop_oneof![
+            Just(SecretPlacement::Append),
+            Just(SecretPlacement::Prepend),
+            Just(SecretPlacement::AppendParam { key: "key".into() }),
+        ];
+        (order, placement).prop_map(|(order, placement)| config(order, placement))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// Keys from a small alphabet, so case-only differences, shared prefixes and
+        /// the excluded key all come up; requests mostly follow the plan, and
+        /// sometimes repeat a key, leave its order or bring one it does not list.
+        #[test]
+        fn a_planned_signature_is_the_sorted_signature(
+            config in any_config(),
+            plan_keys in prop::collection::vec("[aAbB]{1,3}|Sign|[a-z]{9,20}", 0..12),
+            request in prop::collection::vec((0usize..13, "[a-z]{0,3}"), 0..14),
+            shuffle in prop::bool::weighted(0.2),
+            repeat in prop::bool::weighted(0.2),
+            secret in "[a-z]{0,8}",
+        ) {
+            let mut plan_keys: Vec<&str> = plan_keys.iter().map(String::as_str).collect();
+            let mut seen = std::collections::HashSet::new();
+            plan_keys.retain(|k| seen.insert(*k));
+            let plan = KeyPlan::new(&config, &plan_keys);
+            let mut picks: Vec<usize> = request.iter().map(|(i, _)| *i).collect();
+            if !shuffle {
+                picks.sort_unstable();
+            }
+            if !repeat {
+                picks.dedup();
+            }
+            let params: Vec<(&str, &str)> = picks
+                .iter()
+                .zip(&request)
+                .map(|(&i, (_, value))| (plan_keys.get(i).copied().unwrap_or("zz"), value.as_str()))
+                .collect();
+            let secret = Secret::from(secret);
+            let sorted = config.signature(params.iter().copied(), &secret);
+            let placed = plan.signature(params.iter().copied(), &secret);
+            prop_assert_eq!(placed.map_err(|e| e.to_string()), sorted.map_err(|e| e.to_string()));
+        }
+    }
+}

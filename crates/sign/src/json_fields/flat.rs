@@ -15,150 +15,121 @@ pub(super) fn read<'a, 's>(
 ) -> Option<Collector<'a, 's>> {
     // Valid UTF-8 as a whole: every slice cut at an ASCII delimiter is then text.
     let text = std::str::from_utf8(body).ok()?;
-    let mut at = Cursor { text, at: 0 };
-    at.skip_whitespace();
-    at.expect(b'{')?;
-    at.skip_whitespace();
-    if at.peek() == Some(b'}') {
-        at.at += 1;
+    let mut at = skip_whitespace(body, 0);
+    if *body.get(at)? != b'{' {
+        return None;
+    }
+    at = skip_whitespace(body, at + 1);
+    if *body.get(at)? == b'}' {
+        at += 1;
     } else {
         loop {
-            at.expect(b'"')?;
-            let key = at.string()?;
-            at.skip_whitespace();
-            at.expect(b':')?;
-            at.skip_whitespace();
-            let (value, quoted) = at.scalar()?;
+            if *body.get(at)? != b'"' {
+                return None;
+            }
+            let (key, after) = string(text, at + 1)?;
+            at = skip_whitespace(body, after);
+            if *body.get(at)? != b':' {
+                return None;
+            }
+            at = skip_whitespace(body, at + 1);
+            let (value, quoted, after) = scalar(text, at)?;
             collector.field(Cow::Borrowed(key), Some(value), quoted);
-            at.skip_whitespace();
-            match at.peek()? {
-                b',' => {
-                    at.at += 1;
-                    at.skip_whitespace();
-                }
+            at = skip_whitespace(body, after);
+            match *body.get(at)? {
+                b',' => at = skip_whitespace(body, at + 1),
                 b'}' => {
-                    at.at += 1;
+                    at += 1;
                     break;
                 }
                 _ => return None,
             }
         }
     }
-    at.skip_whitespace();
-    (at.at == body.len()).then_some(collector)
+    (skip_whitespace(body, at) == body.len()).then_some(collector)
 }
 
-struct Cursor<'a> {
-    text: &'a str,
-    at: usize,
+/// Where the JSON whitespace (space, tab, line feed, carriage return) from `at` ends.
+#[inline(always)]
+fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(at) {
+        at += 1;
+    }
+    at
 }
 
-impl<'a> Cursor<'a> {
-    fn bytes(&self) -> &'a [u8] {
-        self.text.as_bytes()
+/// The text of the string whose text starts at `start` (after its opening quote), and
+/// where it ends after its closing quote; `None` at an escape, a control character or
+/// the end of the body.
+#[inline(always)]
+fn string(text: &str, start: usize) -> Option<(&str, usize)> {
+    let bytes = text.as_bytes();
+    let end = start + special_byte(bytes.get(start..)?)?;
+    if bytes[end] != b'"' {
+        return None;
     }
+    Some((text.get(start..end)?, end + 1))
+}
 
-    fn peek(&self) -> Option<u8> {
-        self.bytes().get(self.at).copied()
-    }
-
-    fn expect(&mut self, byte: u8) -> Option<()> {
-        (self.peek()? == byte).then(|| self.at += 1)
-    }
-
-    /// JSON whitespace: space, tab, line feed, carriage return.
-    fn skip_whitespace(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.at += 1;
+/// A scalar value at `at`, whether it was a string, and where it ends; `None` for an
+/// array, an object, an escaped string or anything that is not JSON.
+#[inline(always)]
+fn scalar(text: &str, at: usize) -> Option<(Scalar<'_>, bool, usize)> {
+    let bytes = text.as_bytes();
+    let word = |word: &'static str| {
+        let end = at + word.len();
+        (bytes.get(at..end)? == word.as_bytes()).then_some((word, end))
+    };
+    match *bytes.get(at)? {
+        b'"' => {
+            let (value, end) = string(text, at + 1)?;
+            Some((Scalar::Text(Cow::Borrowed(value)), true, end))
         }
+        b't' => word("true").map(|(t, end)| (Scalar::Text(Cow::Borrowed(t)), false, end)),
+        b'f' => word("false").map(|(f, end)| (Scalar::Text(Cow::Borrowed(f)), false, end)),
+        b'n' => word("null").map(|(_, end)| (Scalar::Null, false, end)),
+        b'-' | b'0'..=b'9' => {
+            let end = number_end(bytes, at)?;
+            Some((Scalar::Text(number_text(text.get(at..end)?)), false, end))
+        }
+        _ => None,
     }
+}
 
-    /// A scalar value and whether it was a string; `None` for an array, an object, an
-    /// escaped string or anything that is not JSON.
-    fn scalar(&mut self) -> Option<(Scalar<'a>, bool)> {
-        let start = self.at;
-        match self.peek()? {
-            b'"' => {
-                self.at += 1;
-                Some((Scalar::Text(Cow::Borrowed(self.string()?)), true))
-            }
-            b't' => self
-                .literal("true")
-                .map(|t| (Scalar::Text(Cow::Borrowed(t)), false)),
-            b'f' => self
-                .literal("false")
-                .map(|f| (Scalar::Text(Cow::Borrowed(f)), false)),
-            b'n' => self.literal("null").map(|_| (Scalar::Null, false)),
-            b'-' | b'0'..=b'9' => {
-                self.number()?;
-                let raw = self.text.get(start..self.at)?;
-                Some((Scalar::Text(number_text(raw)), false))
-            }
-            _ => None,
+/// Where the number at `at` ends, as JSON writes numbers:
+/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+fn number_end(bytes: &[u8], mut at: usize) -> Option<usize> {
+    let digits = |mut at: usize| {
+        while let Some(b'0'..=b'9') = bytes.get(at) {
+            at += 1;
         }
+        at
+    };
+    let some_digits = |at: usize| Some(digits(at)).filter(|&end| end > at);
+    if bytes.get(at) == Some(&b'-') {
+        at += 1;
     }
-
-    fn literal(&mut self, word: &'static str) -> Option<&'a str> {
-        let end = self.at + word.len();
-        let found = self.text.get(self.at..end)?;
-        (found == word).then(|| {
-            self.at = end;
-            found
-        })
+    at = match bytes.get(at)? {
+        b'0' => at + 1,
+        b'1'..=b'9' => digits(at),
+        _ => return None,
+    };
+    if bytes.get(at) == Some(&b'.') {
+        at = some_digits(at + 1)?;
     }
-
-    /// The text of a string whose opening quote has been read, up to its closing quote
-    /// (consumed); `None` at an escape, a control character or the end of the body.
-    fn string(&mut self) -> Option<&'a str> {
-        let start = self.at;
-        let end = start + special_byte(&self.bytes()[start..])?;
-        if self.bytes()[end] != b'"' {
-            return None;
+    if let Some(b'e' | b'E') = bytes.get(at) {
+        at += 1;
+        if let Some(b'+' | b'-') = bytes.get(at) {
+            at += 1;
         }
-        self.at = end + 1;
-        self.text.get(start..end)
+        at = some_digits(at)?;
     }
-
-    /// Steps over a number as JSON writes it:
-    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-    fn number(&mut self) -> Option<()> {
-        if self.peek() == Some(b'-') {
-            self.at += 1;
-        }
-        match self.peek()? {
-            b'0' => self.at += 1,
-            b'1'..=b'9' => self.digits(),
-            _ => return None,
-        }
-        if self.peek() == Some(b'.') {
-            self.at += 1;
-            self.some_digits()?;
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.at += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.at += 1;
-            }
-            self.some_digits()?;
-        }
-        Some(())
-    }
-
-    fn digits(&mut self) {
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.at += 1;
-        }
-    }
-
-    fn some_digits(&mut self) -> Option<()> {
-        let start = self.at;
-        self.digits();
-        (self.at > start).then_some(())
-    }
+    Some(at)
 }
 
 /// Offset of the first byte that ends or interrupts a string's plain text: a quote,
 /// a backslash or a control character. Eight bytes are tested at a time.
+#[inline(always)]
 fn special_byte(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);

@@ -165,7 +165,7 @@ fn scalar(raw: &str) -> Option<Scalar<'_>> {
 /// A number's text as `serde_json`'s `arbitrary_precision` keeps it: as written,
 /// but for the exponent, written `e` with its sign (`1E5` is read as `1e+5`).
 fn number_text(raw: &str) -> Cow<'_, str> {
-    let Some(at) = raw.find(['e', 'E']) else {
+    let Some(at) = raw.bytes().position(|b| b == b'e' || b == b'E') else {
         return Cow::Borrowed(raw);
     };
     let (mantissa, exponent) = (&raw[..at], &raw[at + 1..]);

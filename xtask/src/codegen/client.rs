@@ -560,9 +560,8 @@ fn build_body(ctx: &Context, endpoint: &Endpoint, method: &str) -> TokenStream {
                 };
             };
             // The model as it is: serialised once, its fields signed from those bytes in
-            // an order worked out once (the public parameters, then the model's fields
-            // in the order serde writes them).
-            // `FIELD_NAMES` is there: `Context::signs_written_fields` holds for this model.
+            // an order worked out once from the public parameters and the model's
+            // `FIELD_NAMES` (generated, as `Context::signs_written_fields` holds here).
             if let (Some(model), None) = (&endpoint.request, &body_signature) {
                 let model = ident(model);
                 return quote! {

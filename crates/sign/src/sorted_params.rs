@@ -202,8 +202,11 @@ fn fold_word(x: u64) -> u64 {
     x | (upper >> 2)
 }
 
-/// Up to eight bytes as one word, zero-padded.
+/// Up to eight bytes as one word, zero-padded; eight as one load, not a `memcpy` call.
 fn word(bytes: &[u8]) -> u64 {
+    if let Some(eight) = bytes.first_chunk::<8>() {
+        return u64::from_le_bytes(*eight);
+    }
     let mut padded = [0u8; 8];
     padded[..bytes.len()].copy_from_slice(bytes);
     u64::from_le_bytes(padded)
@@ -272,6 +275,19 @@ fn put(out: &mut [u8], at: usize, bytes: &[u8]) -> usize {
         _ => to.copy_from_slice(bytes),
     }
     at + n
+}
+
+/// Runs `f` on a zeroed buffer of at least `len` bytes, on the stack when `len` is
+/// short, as a request's or a callback's joined parameters usually are; the smaller
+/// buffer saves zeroing a large one for a short string.
+fn with_buffer<R>(len: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
+    if len <= 256 {
+        f(&mut [0u8; 256])
+    } else if len <= 1024 {
+        f(&mut [0u8; 1024])
+    } else {
+        f(&mut vec![0u8; len])
+    }
 }
 
 /// Text of joined `&str` pieces (always UTF-8).
@@ -441,21 +457,17 @@ impl SortedParamsConfig {
         out
     }
 
-    /// The digest of the signed string of `pairs`, given in signing order; they are
-    /// joined on the stack when they are short, as a request's usually are.
+    /// The digest of the signed string of `pairs`, given in signing order.
     fn digest_pairs<'p>(
         &self,
         pairs: impl Iterator<Item = (&'p str, &'p str)> + Clone,
         secret: &Secret,
     ) -> DigestBytes {
         let (len, count) = self.joined_len(pairs.clone());
-        let mut stack = [0u8; 1024];
-        if len <= stack.len() {
-            let len = self.join_into(pairs, &mut stack);
-            self.digest_of(&stack[..len], count > 0, secret)
-        } else {
-            self.digest_of(&self.canonical_of(pairs), count > 0, secret)
-        }
+        with_buffer(len, |out| {
+            let len = self.join_into(pairs, out);
+            self.digest_of(&out[..len], count > 0, secret)
+        })
     }
 
     /// Hashes the signed string without assembling it: the canonical string

@@ -14,13 +14,26 @@ const MOST_KEYS: usize = 64;
 /// signature is the same either way.
 ///
 /// ```
-/// # use paysmith_sign::sorted_params::{KeyPlan, SortedParamsConfig};
-/// # fn demo(config: &SortedParamsConfig, secret: &paysmith_sign::Secret) {
-/// let plan = KeyPlan::new(config, &["Nonce", "amount", "currency"]);
-/// let placed = plan.signature([("Nonce", "n1"), ("currency", "USDT")], secret);
-/// let sorted = config.signature([("currency", "USDT"), ("Nonce", "n1")], secret);
+/// use std::borrow::Cow;
+/// use paysmith_sign::{DigestAlgorithm, OutputEncoding, Secret};
+/// use paysmith_sign::sorted_params::{KeyOrder, KeyPlan, SecretPlacement, SortedParamsConfig};
+///
+/// let config = SortedParamsConfig {
+///     key_order: KeyOrder::CaseInsensitive,
+///     pair_separator: Cow::Borrowed("&"),
+///     kv_separator: Cow::Borrowed("="),
+///     exclude_keys: Cow::Borrowed(&[Cow::Borrowed("Sign")]),
+///     skip_empty: true,
+///     secret_placement: SecretPlacement::Append,
+///     digest: DigestAlgorithm::Md5,
+///     output: OutputEncoding::HexLower,
+/// };
+/// let secret = Secret::from("s3cret");
+/// let plan = KeyPlan::new(&config, &["Nonce", "amount", "currency"]);
+/// assert!(plan.places(["Nonce", "currency"]));
+/// let placed = plan.signature([("Nonce", "n1"), ("currency", "USDT")], &secret);
+/// let sorted = config.signature([("currency", "USDT"), ("Nonce", "n1")], &secret);
 /// assert_eq!(placed.unwrap(), sorted.unwrap());
-/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyPlan {

@@ -106,10 +106,10 @@ impl KeyPlan {
         let params = params.into_iter();
         // Values by key position; filled in place, as the array is large to move.
         let mut values = [""; MOST_KEYS];
-        let (Some(order), Some((kept, len))) = (
-            self.signing_order.as_deref(),
-            self.place(params.clone(), &mut values),
-        ) else {
+        let Some(order) = self.signing_order.as_deref() else {
+            return self.config.signature(params, secret);
+        };
+        let Some((kept, len)) = self.place(params.clone(), &mut values) else {
             return self.config.signature(params, secret);
         };
         let signed = order
@@ -130,7 +130,8 @@ impl KeyPlan {
         Ok(self.config.output.encode(digest.as_slice()))
     }
 
-    /// Puts each value in its key's slot when `params` follow the plan, and returns
+    /// Puts each value in its key's slot when `params` follow the plan (a placeable
+    /// one: at most [`MOST_KEYS`] keys), and returns
     /// which slots are signed (one bit per position) and the length of their joined
     /// pairs, at most.
     fn place<'p>(
@@ -282,8 +283,18 @@ mod tests {
         assert!(!repeats.places(["a", "b"]));
         let many: Vec<String> = (0..65).map(|i| format!("k{i}")).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
-        assert!(!KeyPlan::new(plan.config(), &many).places(["k0"]));
+        let too_many = KeyPlan::new(plan.config(), &many);
+        assert!(!too_many.places(["k0"]));
         assert!(KeyPlan::new(plan.config(), &many[..64]).places(["k0", "k63"]));
+        // Keys past the 64th are signed by the sort, every key included.
+        let all: Vec<(&str, &str)> = many.iter().map(|k| (*k, "v")).collect();
+        let secret = Secret::from("s");
+        assert_eq!(
+            too_many.signature(all.iter().copied(), &secret).unwrap(),
+            plan.config()
+                .signature(all.iter().copied(), &secret)
+                .unwrap()
+        );
     }
 
     fn any_config() -> impl Strategy<Value = SortedParamsConfig> {

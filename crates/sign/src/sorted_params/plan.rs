@@ -71,13 +71,20 @@ impl KeyPlan {
             .enumerate()
             .filter(|(_, key)| config.exclude_keys.iter().any(|x| x == *key))
             .fold(0, |mask, (at, _)| mask | 1 << at);
+        let placeable = placeable && !repeats;
         KeyPlan {
             config: config.clone(),
             keys: keys.iter().map(|&key| key.into()).collect(),
-            fingerprints: keys.iter().map(|key| Fingerprint::of(key)).collect(),
+            // None for a plan that places nothing, so no key is ever found in it (its
+            // positions could pass the slots).
+            fingerprints: keys
+                .iter()
+                .filter(|_| placeable)
+                .map(|key| Fingerprint::of(key))
+                .collect(),
             leads,
             excluded,
-            signing_order: (placeable && !repeats).then_some(order),
+            signing_order: placeable.then_some(order),
         }
     }
 
@@ -106,10 +113,10 @@ impl KeyPlan {
         let params = params.into_iter();
         // Values by key position; filled in place, as the array is large to move.
         let mut values = [""; MOST_KEYS];
-        let Some(order) = self.signing_order.as_deref() else {
-            return self.config.signature(params, secret);
-        };
-        let Some((kept, len)) = self.place(params.clone(), &mut values) else {
+        let (Some(order), Some((kept, len))) = (
+            self.signing_order.as_deref(),
+            self.place(params.clone(), &mut values),
+        ) else {
             return self.config.signature(params, secret);
         };
         let signed = order
@@ -130,8 +137,7 @@ impl KeyPlan {
         Ok(self.config.output.encode(digest.as_slice()))
     }
 
-    /// Puts each value in its key's slot when `params` follow the plan (a placeable
-    /// one: at most [`MOST_KEYS`] keys), and returns
+    /// Puts each value in its key's slot when `params` follow the plan, and returns
     /// which slots are signed (one bit per position) and the length of their joined
     /// pairs, at most.
     fn place<'p>(

@@ -49,6 +49,9 @@ pub(super) fn read<'a, 's>(
     (skip_whitespace(body, at) == body.len()).then_some(collector)
 }
 
+// The small readers below are inlined into `read`: left to the compiler, a callback
+// body's reading costs about 60 instructions more (callgrind).
+
 /// Where the JSON whitespace (space, tab, line feed, carriage return) from `at` ends.
 #[inline(always)]
 fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {

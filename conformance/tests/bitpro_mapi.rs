@@ -2,6 +2,8 @@
 //! server-side check), response signatures, confirming an unsigned webhook through the
 //! signed API, and the payment link and widget builders.
 
+use std::sync::LazyLock;
+
 use paysmith_bitpro_mapi_client::models::schemes::ACQUIA_HTTP_HMAC_V2;
 use paysmith_bitpro_mapi_client::models::{
     ChargeWebhook, ChargesQuery, CheckoutLang, CheckoutLink, FiatCurrency, PaymentWidget,
@@ -23,8 +25,10 @@ fn key() -> AcquiaKey {
     AcquiaKey::from_base64(&Secret::new(PRIVATE_KEY)).unwrap()
 }
 
-fn key_for(id: &str) -> Option<AcquiaKey> {
-    (id == MERCHANT_ID).then(key)
+static KEY: LazyLock<AcquiaKey> = LazyLock::new(key);
+
+fn key_for(id: &str) -> Option<&'static AcquiaKey> {
+    (id == MERCHANT_ID).then(|| &*KEY)
 }
 
 /// The server side, from the request as built: host, path and query of its URL.
@@ -33,7 +37,7 @@ fn verify(signed: &SignedRequest, now: u64) -> Result<(), RequestVerifyError> {
     let headers: Vec<(&str, &str)> = signed
         .headers
         .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .map(|(k, v)| (k.as_ref(), v.as_ref()))
         .collect();
     let request = ReceivedRequest {
         method: signed.method,
@@ -357,7 +361,7 @@ proptest! {
             2 => signed.url = signed.url.replacen("sandbox.bitit.pro", "bitit.pro", 1),
             _ => {
                 let time = signed.headers.iter_mut().find(|(n, _)| n == "X-Authorization-Timestamp").unwrap();
-                time.1 = (NOW + 1).to_string();
+                time.1 = (NOW + 1).to_string().into();
             }
         }
         prop_assert!(verify(&signed, NOW).is_err(), "{}", case.endpoint);

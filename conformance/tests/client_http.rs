@@ -54,7 +54,11 @@ fn a_call_sends_exactly_the_signed_request_and_decodes_the_answer() {
             .headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name));
-        assert_eq!(got.map(|(_, v)| v), Some(value), "header {name}");
+        assert_eq!(
+            got.map(|(_, v)| v.as_str()),
+            Some(value.as_ref()),
+            "header {name}"
+        );
     }
     let headers: Vec<(&str, &str)> = received
         .headers

@@ -121,7 +121,9 @@ fn set_header(request: &mut SignedRequest, name: &str, value: &str) {
     request
         .headers
         .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-    request.headers.push((name.to_owned(), value.to_owned()));
+    request
+        .headers
+        .push((name.to_owned().into(), value.to_owned().into()));
 }
 
 fn remove_header(request: &mut SignedRequest, name: &str) {

@@ -36,7 +36,7 @@ fn verified_string_to_sign(signed: &paysmith_onebitpay_client::SignedRequest) ->
     let headers: Vec<(&str, &str)> = signed
         .headers
         .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .map(|(k, v)| (k.as_ref(), v.as_ref()))
         .collect();
     let body: serde_json::Value = serde_json::from_slice(&signed.body).unwrap();
     let trace = ONEBITPAY_MD5_HTTP

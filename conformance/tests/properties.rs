@@ -4,13 +4,14 @@ use paysmith_conformance::generated::onebitpay::{self, any_model, any_request};
 use paysmith_conformance::onebitpay::{API_SECRET, fixed_client};
 use paysmith_onebitpay_models::schemes::{ONEBITPAY_MD5, ONEBITPAY_MD5_HTTP};
 use paysmith_onebitpay_models::{Decimal, OrderCallback};
+use paysmith_runtime::request::HeaderText;
 use paysmith_sign::Secret;
 use proptest::prelude::*;
 
-fn verify(headers: &[(String, String)], body: &serde_json::Value) -> bool {
+fn verify(headers: &[(HeaderText, HeaderText)], body: &serde_json::Value) -> bool {
     let headers: Vec<(&str, &str)> = headers
         .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .map(|(k, v)| (k.as_ref(), v.as_ref()))
         .collect();
     ONEBITPAY_MD5_HTTP
         .verify(&ONEBITPAY_MD5, &Secret::new(API_SECRET), &headers, body)
@@ -66,7 +67,7 @@ proptest! {
         } else {
             let name = public[choice - signed_fields.len()];
             let header = headers.iter_mut().find(|(k, _)| k == name).unwrap();
-            header.1.push('x');
+            header.1.to_mut().push('x');
         }
         prop_assert!(!verify(&headers, &body), "{endpoint}: tampering went unnoticed");
     }

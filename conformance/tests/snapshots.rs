@@ -37,7 +37,7 @@ fn every_endpoint_has_a_signed_request_snapshot() {
         let headers: Vec<(&str, &str)> = signed
             .headers
             .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
             .collect();
         let body: serde_json::Value = serde_json::from_slice(&signed.body).unwrap();
         ONEBITPAY_MD5_HTTP

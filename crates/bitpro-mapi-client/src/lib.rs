@@ -72,6 +72,8 @@ pub const RESPONSE: ::paysmith_runtime::plain::BodyShape = ::paysmith_runtime::p
 pub struct Client {
     transport: Transport,
     credentials: Credentials,
+    /// `private_key` decoded once, on the first request.
+    decoded_private_key: ::paysmith_runtime::acquia::KeyCache,
 }
 
 impl ::core::fmt::Debug for Client {
@@ -94,6 +96,7 @@ impl Client {
         Client {
             transport,
             credentials,
+            decoded_private_key: Default::default(),
         }
     }
 
@@ -109,7 +112,8 @@ impl Client {
         let response = ::paysmith_runtime::acquia::send_checked(
             &self.transport,
             "list_charges",
-            &self.credentials.private_key,
+            self.decoded_private_key
+                .get("list_charges", &self.credentials.private_key)?,
             signed,
         )
         .await?;
@@ -125,14 +129,14 @@ impl Client {
     pub fn build_list_charges(&self, request: &ChargesQuery) -> Result<SignedRequest, Error> {
         let path = "/mapi/charges".to_owned();
         let signer = ::paysmith_runtime::acquia::AcquiaSigner::new(
-            "list_charges",
             &schemes::ACQUIA_HTTP_HMAC_V2,
             &schemes::ACQUIA_HTTP_HMAC_V2_HTTP,
             &self.credentials.merchant_id,
-            &self.credentials.private_key,
+            self.decoded_private_key
+                .get("list_charges", &self.credentials.private_key)?,
             &self.transport,
             HEADERS,
-        )?;
+        );
         signer.build_request(
             "list_charges",
             "GET",

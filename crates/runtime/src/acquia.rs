@@ -1,17 +1,48 @@
 //! Builds requests signed by the `acquia-http-hmac` family and checks the server's
 //! response signature.
 
+use std::sync::OnceLock;
+
 use paysmith_sign::Secret;
 use paysmith_sign::acquia_hmac::{
     AcquiaHmacConfig, AcquiaKey, AuthorizationParams, CONTENT_SHA256_HEADER,
     RESPONSE_SIGNATURE_HEADER, RequestParts, TIMESTAMP_HEADER, split_url,
 };
 use paysmith_sign::binding::AcquiaBinding;
-use paysmith_sign::content_md5_hmac::encode_form;
+use paysmith_sign::content_md5_hmac::push_form;
 
 use crate::error::{Error, ErrorKind, RawBody};
-use crate::request::SignedRequest;
+use crate::request::{HeaderText, SignedRequest};
 use crate::transport::{RawResponse, Transport};
+
+/// The HMAC key a client decodes from its secret on first use and keeps, so a request
+/// does not decode it again. Cloning a client clones the decoded key with it.
+#[derive(Clone, Default)]
+pub struct KeyCache(OnceLock<AcquiaKey>);
+
+impl KeyCache {
+    /// The key decoded from `secret`; a secret that is not base64 is a build error of
+    /// `operation` (and is decoded again next time).
+    pub fn get(&self, operation: &'static str, secret: &Secret) -> Result<&AcquiaKey, Error> {
+        if let Some(key) = self.0.get() {
+            return Ok(key);
+        }
+        let key = AcquiaKey::from_base64(secret)
+            .map_err(|e| Error::new(operation, ErrorKind::Build(e.to_string())))?;
+        Ok(self.0.get_or_init(|| key))
+    }
+}
+
+impl std::fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = if self.0.get().is_some() {
+            "decoded"
+        } else {
+            "empty"
+        };
+        write!(f, "KeyCache(<{state}>)")
+    }
+}
 
 /// What signs a request: the family's parameters, the binding, the credentials, the
 /// transport's clock and nonce, and the headers the API sends on every request.
@@ -19,32 +50,28 @@ pub struct AcquiaSigner<'a> {
     config: &'a AcquiaHmacConfig,
     binding: &'a AcquiaBinding,
     id: &'a str,
-    key: AcquiaKey,
+    key: &'a AcquiaKey,
     transport: &'a Transport,
-    headers: &'a [(&'a str, &'a str)],
+    headers: &'a [(&'static str, &'static str)],
 }
 
 impl<'a> AcquiaSigner<'a> {
-    /// Decodes the secret; a secret that is not base64 is a build error of `operation`.
     pub fn new(
-        operation: &'static str,
         config: &'a AcquiaHmacConfig,
         binding: &'a AcquiaBinding,
         id: &'a str,
-        secret: &Secret,
+        key: &'a AcquiaKey,
         transport: &'a Transport,
-        headers: &'a [(&'a str, &'a str)],
-    ) -> Result<Self, Error> {
-        let key = AcquiaKey::from_base64(secret)
-            .map_err(|e| Error::new(operation, ErrorKind::Build(e.to_string())))?;
-        Ok(AcquiaSigner {
+        headers: &'a [(&'static str, &'static str)],
+    ) -> Self {
+        AcquiaSigner {
             config,
             binding,
             id,
             key,
             transport,
             headers,
-        })
+        }
     }
 
     /// Encodes the query once and takes the body as it will be sent; the host, path
@@ -60,7 +87,7 @@ impl<'a> AcquiaSigner<'a> {
         let mut url = self.transport.url(path);
         if !query.is_empty() {
             url.push('?');
-            url.push_str(&encode_form(query));
+            push_form(&mut url, query);
         }
         let target =
             split_url(&url).map_err(|e| Error::new(operation, ErrorKind::Build(e.to_string())))?;
@@ -97,19 +124,22 @@ impl<'a> AcquiaSigner<'a> {
             realm: &self.binding.realm,
             timestamp,
         };
-        let signature = self.config.sign_request(&parts, &self.key);
-        let mut headers: Vec<(String, String)> = Vec::with_capacity(self.headers.len() + 4);
+        let signature = self.config.sign_request(&parts, self.key);
+        let mut headers: Vec<(HeaderText, HeaderText)> = Vec::with_capacity(self.headers.len() + 4);
         headers.extend(
             self.headers
                 .iter()
-                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
+                .map(|&(name, value)| (name.into(), value.into())),
         );
         if let (Some(content_type), Some(hash)) = (content_type, signature.content_sha256) {
-            headers.push(("Content-Type".to_owned(), content_type.to_owned()));
-            headers.push((CONTENT_SHA256_HEADER.to_owned(), hash));
+            headers.push(("Content-Type".into(), content_type.into()));
+            headers.push((CONTENT_SHA256_HEADER.into(), hash.into()));
         }
-        headers.push((TIMESTAMP_HEADER.to_owned(), timestamp.to_string()));
-        headers.push(("Authorization".to_owned(), signature.authorization));
+        headers.push((
+            TIMESTAMP_HEADER.into(),
+            itoa::Buffer::new().format(timestamp).to_owned().into(),
+        ));
+        headers.push(("Authorization".into(), signature.authorization.into()));
         Ok(SignedRequest {
             method,
             url,
@@ -124,14 +154,13 @@ impl<'a> AcquiaSigner<'a> {
 pub async fn send_checked(
     transport: &Transport,
     operation: &'static str,
-    secret: &Secret,
+    key: &AcquiaKey,
     request: SignedRequest,
 ) -> Result<RawResponse, Error> {
-    let build = |message: String| Error::new(operation, ErrorKind::Build(message));
-    let key = AcquiaKey::from_base64(secret).map_err(|e| build(e.to_string()))?;
-    let (nonce, timestamp) = request_nonce_and_timestamp(&request).map_err(build)?;
+    let (nonce, timestamp) = request_nonce_and_timestamp(&request)
+        .map_err(|message| Error::new(operation, ErrorKind::Build(message)))?;
     let response = transport.send(operation, request).await?;
-    check_response(operation, &key, &nonce, timestamp, response)
+    check_response(operation, key, &nonce, timestamp, response)
 }
 
 /// The nonce and timestamp a signed request carries.
@@ -144,7 +173,7 @@ pub fn request_nonce_and_timestamp(request: &SignedRequest) -> Result<(String, u
         .header(TIMESTAMP_HEADER)
         .and_then(|t| t.parse().ok())
         .ok_or("the request carries no X-Authorization-Timestamp")?;
-    Ok((params.nonce, timestamp))
+    Ok((params.nonce.into_owned(), timestamp))
 }
 
 /// Passes a response through when it carries no signature or a valid one.
@@ -179,6 +208,22 @@ mod tests {
 
     fn key() -> AcquiaKey {
         AcquiaKey::from_base64(&Secret::new(SECRET)).unwrap()
+    }
+
+    #[test]
+    fn key_caches_decode_once_and_name_the_operation_on_bad_secrets() {
+        let cache = KeyCache::default();
+        assert_eq!(format!("{cache:?}"), "KeyCache(<empty>)");
+        let error = cache.get("list_charges", &Secret::new("not base64!")).unwrap_err();
+        assert_eq!(error.operation, "list_charges");
+        assert!(matches!(error.kind, ErrorKind::Build(ref m) if m.contains("base64")));
+
+        let first: *const AcquiaKey = cache.get("a", &Secret::new(SECRET)).unwrap();
+        let again: *const AcquiaKey = cache.get("b", &Secret::new(SECRET)).unwrap();
+        assert_eq!(first, again, "the second request reuses the decoded key");
+        let shown = format!("{cache:?}");
+        assert_eq!(shown, "KeyCache(<decoded>)");
+        assert!(!shown.contains(SECRET));
     }
 
     #[test]

@@ -58,13 +58,13 @@ impl ContentMd5Signer<'_> {
         let mut headers = Vec::with_capacity(4);
         if !in_query {
             headers.push((
-                "Content-Type".to_owned(),
-                "application/x-www-form-urlencoded".to_owned(),
+                "Content-Type".into(),
+                "application/x-www-form-urlencoded".into(),
             ));
         }
-        headers.push(("Date".to_owned(), date));
-        headers.push(("Content-MD5".to_owned(), content_md5));
-        headers.push(("Authorization".to_owned(), authorization));
+        headers.push(("Date".into(), date.into()));
+        headers.push(("Content-MD5".into(), content_md5.into()));
+        headers.push(("Authorization".into(), authorization.into()));
         SignedRequest {
             method,
             url,

@@ -91,12 +91,12 @@ fn request(
     body: Vec<u8>,
 ) -> SignedRequest {
     let mut headers = Vec::with_capacity(signed.headers.len() + 1);
-    headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+    headers.push(("Content-Type".into(), "application/json".into()));
     headers.extend(
         signed
             .headers
             .into_iter()
-            .map(|(name, value)| (name.into_owned(), value)),
+            .map(|(name, value)| (name, value.into())),
     );
     SignedRequest {
         method,

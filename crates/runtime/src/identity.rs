@@ -7,7 +7,7 @@ use paysmith_sign::bitpay_ecdsa::{BitpayEcdsaConfig, BitpayKey, request_signatur
 use paysmith_sign::content_md5_hmac::encode_form;
 
 use crate::error::{Error, ErrorKind};
-use crate::request::SignedRequest;
+use crate::request::{HeaderText, SignedRequest};
 use crate::transport::Transport;
 
 /// What a request is built with: the family's header names with the client key
@@ -16,7 +16,7 @@ pub struct IdentitySigner<'a> {
     /// `None` builds the request without the identity and signature headers.
     pub identity: Option<(&'a BitpayEcdsaConfig, &'a BitpayKey)>,
     pub transport: &'a Transport,
-    pub headers: &'a [(&'a str, &'a str)],
+    pub headers: &'a [(&'static str, &'static str)],
 }
 
 impl IdentitySigner<'_> {
@@ -34,26 +34,26 @@ impl IdentitySigner<'_> {
             url.push('?');
             url.push_str(&encode_form(query));
         }
-        let mut headers: Vec<(String, String)> = Vec::with_capacity(self.headers.len() + 3);
+        let mut headers: Vec<(HeaderText, HeaderText)> = Vec::with_capacity(self.headers.len() + 3);
         headers.extend(
             self.headers
                 .iter()
-                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
+                .map(|&(name, value)| (name.into(), value.into())),
         );
         let typed = self
             .headers
             .iter()
             .any(|(name, _)| name.eq_ignore_ascii_case("Content-Type"));
         if !body.is_empty() && !typed {
-            headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+            headers.push(("Content-Type".into(), "application/json".into()));
         }
         if let Some((config, key)) = self.identity {
             let signature = request_signature_hex(key, &url, &body);
             headers.push((
-                config.identity_header.as_ref().to_owned(),
-                key.public_key_hex().to_owned(),
+                config.identity_header.clone(),
+                key.public_key_hex().to_owned().into(),
             ));
-            headers.push((config.signature_header.as_ref().to_owned(), signature));
+            headers.push((config.signature_header.clone(), signature.into()));
         }
         SignedRequest {
             method,

@@ -1,6 +1,11 @@
 //! A request view: what was signed is exactly what is sent.
 
+use std::borrow::Cow;
 use std::fmt;
+
+/// A header name or value: borrowed when it is a constant, so building a request
+/// allocates only the values it computes.
+pub type HeaderText = Cow<'static, str>;
 
 /// A fully built and signed HTTP request. The transport sends these bytes unchanged.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -8,7 +13,7 @@ pub struct SignedRequest {
     pub method: &'static str,
     pub url: String,
     /// Headers in the order they are sent.
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<(HeaderText, HeaderText)>,
     pub body: Vec<u8>,
 }
 
@@ -17,7 +22,7 @@ impl SignedRequest {
         self.headers
             .iter()
             .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+            .map(|(_, value)| value.as_ref())
     }
 }
 

@@ -115,7 +115,7 @@ impl Transport {
             .map_err(|e| Error::new(operation, ErrorKind::Build(e.to_string())))?;
         let mut builder = self.http.request(method, &request.url);
         for (name, value) in &request.headers {
-            builder = builder.header(name.as_str(), value.as_str());
+            builder = builder.header(name.as_ref(), value.as_ref());
         }
         let response = builder.body(request.body).send().await.map_err(fail)?;
         let status = response.status().as_u16();

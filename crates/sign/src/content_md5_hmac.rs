@@ -218,15 +218,20 @@ impl ContentMd5HmacConfig {
 /// `URI.encode_www_form` produces).
 pub fn encode_form<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
     let mut out = String::new();
+    push_form(&mut out, pairs);
+    out
+}
+
+/// Appends [`encode_form`]'s encoding of `pairs` to `out`.
+pub fn push_form<K: AsRef<str>, V: AsRef<str>>(out: &mut String, pairs: &[(K, V)]) {
     for (index, (key, value)) in pairs.iter().enumerate() {
         if index > 0 {
             out.push('&');
         }
-        encode_component(key.as_ref(), &mut out);
+        encode_component(key.as_ref(), out);
         out.push('=');
-        encode_component(value.as_ref(), &mut out);
+        encode_component(value.as_ref(), out);
     }
-    out
 }
 
 fn encode_component(text: &str, out: &mut String) {

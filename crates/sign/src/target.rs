@@ -1,10 +1,12 @@
 //! The parts of an absolute URL that request signatures cover, taken as sent.
 
+use std::borrow::Cow;
+
 /// Host, path and query exactly as they go on the wire.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target<'a> {
     /// Lowercase host, with `:port` only when it is not the scheme's default.
-    pub host: String,
+    pub host: Cow<'a, str>,
     /// The path as sent (`/` when the URL has none: that is what HTTP sends).
     pub path: &'a str,
     /// The query as sent, without `?`; empty when there is none.
@@ -26,11 +28,17 @@ pub fn split_url(url: &str) -> Result<Target<'_>, UrlError> {
         url: url.to_owned(),
         problem,
     };
-    let (scheme, rest) = url.split_once("://").ok_or_else(|| fail("no scheme"))?;
-    let default_port = match scheme.to_ascii_lowercase().as_str() {
-        "http" => "80",
-        "https" => "443",
-        _ => return Err(fail("the scheme is not http or https")),
+    // A scheme holds no `:`, so the first one must start `://`.
+    let (scheme, rest) = url
+        .split_once(':')
+        .and_then(|(scheme, rest)| Some((scheme, rest.strip_prefix("//")?)))
+        .ok_or_else(|| fail("no scheme"))?;
+    let default_port = if scheme.eq_ignore_ascii_case("http") {
+        "80"
+    } else if scheme.eq_ignore_ascii_case("https") {
+        "443"
+    } else {
+        return Err(fail("the scheme is not http or https"));
     };
     let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
     let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
@@ -44,19 +52,28 @@ pub fn split_url(url: &str) -> Result<Target<'_>, UrlError> {
     let host = match authority.rsplit_once(':') {
         Some((name, port)) if !name.ends_with(']') || authority.starts_with('[') => {
             if port == default_port || port.is_empty() {
-                name.to_ascii_lowercase()
+                name
             } else {
-                authority.to_ascii_lowercase()
+                authority
             }
         }
-        _ => authority.to_ascii_lowercase(),
+        _ => authority,
     };
     let (path, query) = after.split_once('?').unwrap_or((after, ""));
     Ok(Target {
-        host,
+        host: lowercase(host),
         path: if path.is_empty() { "/" } else { path },
         query,
     })
+}
+
+/// `text` in lowercase, borrowed when it already is.
+pub(crate) fn lowercase(text: &str) -> Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 #[cfg(test)]
@@ -67,17 +84,17 @@ mod tests {
     fn urls_split_into_what_is_signed() {
         let t = split_url("https://Example.COM:443/a%20b/c?x=1&y#frag").unwrap();
         assert_eq!(
-            (t.host.as_str(), t.path, t.query),
+            (&*t.host, t.path, t.query),
             ("example.com", "/a%20b/c", "x=1&y")
         );
         let t = split_url("http://54.154.147.142:3000/register").unwrap();
         assert_eq!(
-            (t.host.as_str(), t.path, t.query),
+            (&*t.host, t.path, t.query),
             ("54.154.147.142:3000", "/register", "")
         );
         let t = split_url("http://example.com:8080?test=true").unwrap();
         assert_eq!(
-            (t.host.as_str(), t.path, t.query),
+            (&*t.host, t.path, t.query),
             ("example.com:8080", "/", "test=true")
         );
         let t = split_url("http://[::1]:8080/x").unwrap();
@@ -87,5 +104,15 @@ mod tests {
         assert!(split_url("ftp://x/").is_err());
         assert!(split_url("/relative").is_err());
         assert!(split_url("https:///path").is_err());
+        assert!(split_url("https:/x/").is_err());
+    }
+
+    #[test]
+    fn hosts_are_borrowed_unless_lowercasing_changes_them() {
+        let t = split_url("HTTPS://api.example.com:443/x").unwrap();
+        assert!(matches!(t.host, Cow::Borrowed("api.example.com")));
+        let t = split_url("https://API.example.com/x").unwrap();
+        assert!(matches!(t.host, Cow::Owned(_)));
+        assert_eq!(t.host, "api.example.com");
     }
 }

@@ -1,13 +1,15 @@
 //! The client crate: environments, credentials, one async method per endpoint and a
 //! sans-IO `build_*` twin that returns the signed request.
 
+use std::collections::BTreeSet;
+
 use paysmith_sign::binding::HttpBinding;
 use paysmith_sign::evaluate::SchemeFamily;
 use paysmith_spec::model::{Endpoint, RequestEncoding};
 use paysmith_spec::names::snake_case;
 use paysmith_spec::names::upper_camel;
 use paysmith_spec::types::TypeRef;
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::rust::{Context, const_name, doc, ident, type_tokens};
@@ -304,6 +306,23 @@ fn client(ctx: &Context) -> TokenStream {
     let shard_field = uses_shard
         .then(|| quote!(key_shard: Option<::std::sync::Arc<::paysmith_types::sign::ShardKey>>,));
     let shard_init = uses_shard.then(|| quote!(key_shard: None,));
+    let key_caches: BTreeSet<&str> = api
+        .endpoints
+        .iter()
+        .filter_map(|e| match ctx.scheme(e.auth.as_deref()?).http.as_ref()? {
+            HttpBinding::AcquiaAuthorization(binding) => Some(&*binding.secret_credential),
+            _ => None,
+        })
+        .collect();
+    let key_cache_fields = key_caches.iter().map(|secret| {
+        let field = acquia_key_cache(secret);
+        let doc = doc(&format!("`{secret}` decoded once, on the first request."));
+        quote!(#doc #field: ::paysmith_runtime::acquia::KeyCache,)
+    });
+    let key_cache_inits = key_caches.iter().map(|secret| {
+        let field = acquia_key_cache(secret);
+        quote!(#field: Default::default(),)
+    });
     let shard_methods = uses_shard.then(|| shard_methods(ctx));
     let endpoints = api.endpoints.iter().map(|e| endpoint(ctx, e));
     let confirms = api.callbacks.iter().filter_map(|c| {
@@ -351,6 +370,7 @@ fn client(ctx: &Context) -> TokenStream {
             credentials: Credentials,
             #(#setting_fields)*
             #shard_field
+            #(#key_cache_fields)*
         }
 
         impl ::core::fmt::Debug for Client {
@@ -375,6 +395,7 @@ fn client(ctx: &Context) -> TokenStream {
                     credentials,
                     #(#setting_defaults)*
                     #shard_init
+                    #(#key_cache_inits)*
                 }
             }
 
@@ -391,6 +412,11 @@ fn client(ctx: &Context) -> TokenStream {
 
         #param_source
     }
+}
+
+/// The client field keeping the HMAC key decoded from the `secret` credential.
+fn acquia_key_cache(secret: &str) -> Ident {
+    ident(&format!("decoded_{secret}"))
 }
 
 fn shard_methods(ctx: &Context) -> TokenStream {
@@ -492,7 +518,13 @@ fn endpoint(ctx: &Context, endpoint: &Endpoint) -> TokenStream {
     {
         Some(HttpBinding::AcquiaAuthorization(binding)) => {
             let secret = ident(&binding.secret_credential);
-            quote!(::paysmith_runtime::acquia::send_checked(&self.transport, #id, &self.credentials.#secret, signed).await?)
+            let cache = acquia_key_cache(&binding.secret_credential);
+            quote!(::paysmith_runtime::acquia::send_checked(
+                &self.transport,
+                #id,
+                self.#cache.get(#id, &self.credentials.#secret)?,
+                signed,
+            ).await?)
         }
         _ => quote!(self.transport.send(#id, signed).await?),
     };
@@ -627,16 +659,16 @@ fn build_body(ctx: &Context, endpoint: &Endpoint, method: &str) -> TokenStream {
                     quote!(::serde_json::to_vec(request).map_err(|e| Error::new(#id, ErrorKind::Build(e.to_string())))?),
                 ),
             };
+            let cache = acquia_key_cache(&binding.secret_credential);
             quote! {
                 let signer = ::paysmith_runtime::acquia::AcquiaSigner::new(
-                    #id,
                     &schemes::#scheme_const,
                     &schemes::#http_const,
                     &self.credentials.#id_credential,
-                    &self.credentials.#secret,
+                    self.#cache.get(#id, &self.credentials.#secret)?,
                     &self.transport,
                     HEADERS,
-                )?;
+                );
                 signer.build_request(#id, #method, &path, &#query, #body)
             }
         }

@@ -103,7 +103,7 @@ pub fn setup(harness: &Harness) -> Result<MapiListCharges, String> {
     let hand = HandWritten {
         http: harness.http.clone(),
         clock: harness.clock(),
-        host: target.host.clone(),
+        host: target.host.clone().into_owned(),
         path: target.path.to_owned(),
         query: target.query.to_owned(),
         url,

@@ -197,7 +197,7 @@ fn same_request(generated: &paysmith_runtime::SignedRequest, wire: &Wire) -> Res
     let left: Vec<(String, &str)> = generated
         .headers
         .iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v.as_str()))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.as_ref()))
         .collect();
     let right: Vec<(String, &str)> = wire
         .headers

@@ -64,7 +64,7 @@ impl AcquiaVerifier {
             headers: request.headers,
             body: request.body,
         };
-        let key_for = |id: &str| (id == self.id).then(|| self.key.clone());
+        let key_for = |id: &str| (id == self.id).then_some(&self.key);
         let verified = self
             .config
             .verify_request(&received, &self.realm, unix_seconds(now), &key_for)

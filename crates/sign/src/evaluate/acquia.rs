@@ -127,7 +127,7 @@ fn request_trace(
             (target.host, target.path, target.query)
         }
         (false, true) => (
-            doc.required_str("host")?.to_owned(),
+            doc.required_str("host")?.into(),
             doc.required_str("path")?,
             doc.optional_str("query")?.unwrap_or_default(),
         ),

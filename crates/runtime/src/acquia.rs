@@ -9,7 +9,7 @@ use paysmith_sign::acquia_hmac::{
     RESPONSE_SIGNATURE_HEADER, RequestParts, TIMESTAMP_HEADER, split_url,
 };
 use paysmith_sign::binding::AcquiaBinding;
-use paysmith_sign::content_md5_hmac::push_form;
+use paysmith_sign::content_md5_hmac::{form_len_hint, push_form};
 
 use crate::error::{Error, ErrorKind, RawBody};
 use crate::request::{HeaderText, SignedRequest};
@@ -84,30 +84,28 @@ impl<'a> AcquiaSigner<'a> {
         query: &[(String, String)],
         body: Vec<u8>,
     ) -> Result<SignedRequest, Error> {
-        let mut url = self.transport.url(path);
+        let mut url = self.transport.url_with_room(path, form_len_hint(query) + 1);
         if !query.is_empty() {
             url.push('?');
             push_form(&mut url, query);
         }
         let target =
             split_url(&url).map_err(|e| Error::new(operation, ErrorKind::Build(e.to_string())))?;
-        let signed_headers: Vec<(&str, &str)> = self
-            .binding
-            .signed_headers
-            .iter()
-            .map(|name| {
-                self.headers
-                    .iter()
-                    .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                    .copied()
-                    .ok_or_else(|| {
-                        Error::new(
-                            operation,
-                            ErrorKind::Build(format!("signed header `{name}` is not sent")),
-                        )
-                    })
-            })
-            .collect::<Result<_, _>>()?;
+        let mut signed_headers: Vec<(&str, &str)> =
+            Vec::with_capacity(self.binding.signed_headers.len());
+        for name in self.binding.signed_headers.iter() {
+            let header = self
+                .headers
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    Error::new(
+                        operation,
+                        ErrorKind::Build(format!("signed header `{name}` is not sent")),
+                    )
+                })?;
+            signed_headers.push(*header);
+        }
         let nonce = self.transport.uuid();
         let timestamp = self.transport.now_millis() / 1000;
         let content_type = (!body.is_empty()).then_some("application/json");
@@ -214,7 +212,9 @@ mod tests {
     fn key_caches_decode_once_and_name_the_operation_on_bad_secrets() {
         let cache = KeyCache::default();
         assert_eq!(format!("{cache:?}"), "KeyCache(<empty>)");
-        let error = cache.get("list_charges", &Secret::new("not base64!")).unwrap_err();
+        let error = cache
+            .get("list_charges", &Secret::new("not base64!"))
+            .unwrap_err();
         assert_eq!(error.operation, "list_charges");
         assert!(matches!(error.kind, ErrorKind::Build(ref m) if m.contains("base64")));
 

@@ -29,32 +29,24 @@ impl ContentMd5Signer<'_> {
         let encoded = encode_form(params);
         let date = format_http_date(self.transport.now_millis() / 1000);
         let in_query = matches!(method, "GET" | "DELETE");
-        let mut url = self.transport.url(path);
-        // The uri signed is the path as sent, base path included.
-        let uri = split_url(&url).map_or_else(|_| path.to_owned(), |t| t.path.to_owned());
+        let query_room = if in_query { encoded.len() + 1 } else { 0 };
+        let mut url = self.transport.url_with_room(path, query_room);
         if in_query && !encoded.is_empty() {
             url.push('?');
             url.push_str(&encoded);
         }
-        let parts = SignedParts {
-            method,
-            uri: &uri,
-            date: &date,
-            content: encoded.as_bytes(),
-            api_key: self.api_key,
+        let signed = {
+            // The uri signed is the path as sent, base path included.
+            let uri = split_url(&url).map_or(path, |t| t.path);
+            let parts = SignedParts {
+                method,
+                uri,
+                date: &date,
+                content: encoded.as_bytes(),
+                api_key: self.api_key,
+            };
+            self.config.sign_request(&parts, self.secret)
         };
-        let mut trace = self.config.sign(&parts, self.secret);
-        // The header values are moved out of the trace, not copied.
-        let mut take = |name: &str| {
-            trace
-                .stages
-                .iter_mut()
-                .find(|stage| stage.name == name)
-                .map(|stage| std::mem::take(&mut stage.value))
-                .unwrap_or_default()
-        };
-        let content_md5 = take("content_md5");
-        let authorization = take("authorization");
         let mut headers = Vec::with_capacity(4);
         if !in_query {
             headers.push((
@@ -63,8 +55,8 @@ impl ContentMd5Signer<'_> {
             ));
         }
         headers.push(("Date".into(), date.into()));
-        headers.push(("Content-MD5".into(), content_md5.into()));
-        headers.push(("Authorization".into(), authorization.into()));
+        headers.push(("Content-MD5".into(), signed.content_md5.into()));
+        headers.push(("Authorization".into(), signed.authorization.into()));
         SignedRequest {
             method,
             url,

@@ -86,7 +86,12 @@ impl Transport {
     }
 
     pub fn url(&self, path: &str) -> String {
-        let mut url = String::with_capacity(self.base_url.len() + path.len());
+        self.url_with_room(path, 0)
+    }
+
+    /// [`Transport::url`] with `room` more bytes reserved, for a query to follow.
+    pub fn url_with_room(&self, path: &str, room: usize) -> String {
+        let mut url = String::with_capacity(self.base_url.len() + path.len() + room);
         url.push_str(&self.base_url);
         url.push_str(path);
         url

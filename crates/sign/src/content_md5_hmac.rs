@@ -81,6 +81,15 @@ pub struct SignedParts<'a> {
     pub api_key: &'a str,
 }
 
+/// The header values that carry a request's signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContentMd5Signature {
+    /// base64 digest of the encoded parameters.
+    pub content_md5: String,
+    /// `<prefix> <api_key>:<signature>`.
+    pub authorization: String,
+}
+
 /// Header values a request arrived with.
 #[derive(Clone, Copy, Debug)]
 pub struct ReceivedHeaders<'a> {
@@ -123,12 +132,28 @@ impl ContentMd5HmacConfig {
                 + parts.date.len()
                 + 3 * sep.len(),
         );
-        out.extend(parts.method.chars().map(|c| c.to_ascii_uppercase()));
+        out.push_str(parts.method);
+        out.make_ascii_uppercase();
         for piece in [content_md5, parts.uri, parts.date] {
             out.push_str(sep);
             out.push_str(piece);
         }
         out
+    }
+
+    /// Signs without recording stages: the two header values.
+    pub fn sign_request(&self, parts: &SignedParts<'_>, secret: &Secret) -> ContentMd5Signature {
+        let content_md5 = self.content_md5(parts.content);
+        let string_to_sign = self.string_to_sign(parts, &content_md5);
+        let signature = self.mac.encoded(
+            secret.expose().as_bytes(),
+            string_to_sign.as_bytes(),
+            self.output,
+        );
+        ContentMd5Signature {
+            authorization: self.authorization(parts.api_key, &signature),
+            content_md5,
+        }
     }
 
     /// Signs; stages `content_md5`, `string_to_sign`, `signature`, `authorization`.
@@ -140,20 +165,25 @@ impl ContentMd5HmacConfig {
             string_to_sign.as_bytes(),
             self.output,
         );
-        let authorization = [
-            self.authorization_prefix.as_ref(),
-            " ",
-            parts.api_key,
-            ":",
-            &signature,
-        ]
-        .concat();
+        let authorization = self.authorization(parts.api_key, &signature);
         let mut trace = Trace::with_capacity(4);
         trace.push("content_md5", content_md5);
         trace.push("string_to_sign", string_to_sign);
         trace.push("signature", signature);
         trace.push("authorization", authorization);
         trace
+    }
+
+    /// `<prefix> <api_key>:<signature>`.
+    fn authorization(&self, api_key: &str, signature: &str) -> String {
+        [
+            self.authorization_prefix.as_ref(),
+            " ",
+            api_key,
+            ":",
+            signature,
+        ]
+        .concat()
     }
 
     /// Server side: checks the content digest, the date window, the key and the
@@ -217,9 +247,17 @@ impl ContentMd5HmacConfig {
 /// `*-._` kept, space as `+`, every other byte as `%XX` (what Ruby's
 /// `URI.encode_www_form` produces).
 pub fn encode_form<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(form_len_hint(pairs));
     push_form(&mut out, pairs);
     out
+}
+
+/// The length of [`encode_form`]'s output when nothing needs escaping.
+pub fn form_len_hint<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> usize {
+    pairs
+        .iter()
+        .map(|(key, value)| key.as_ref().len() + value.as_ref().len() + 2)
+        .sum()
 }
 
 /// Appends [`encode_form`]'s encoding of `pairs` to `out`.
@@ -235,20 +273,35 @@ pub fn push_form<K: AsRef<str>, V: AsRef<str>>(out: &mut String, pairs: &[(K, V)
 }
 
 fn encode_component(text: &str, out: &mut String) {
-    for byte in text.bytes() {
-        match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(char::from(byte))
-            }
-            b' ' => out.push('+'),
-            other => {
-                const HEX: &[u8; 16] = b"0123456789ABCDEF";
-                out.push('%');
-                out.push(char::from(HEX[usize::from(other >> 4)]));
-                out.push(char::from(HEX[usize::from(other & 0x0f)]));
-            }
+    // Runs of bytes kept as they are are copied whole, not pushed one by one.
+    let mut kept_from = 0;
+    for (index, byte) in text.bytes().enumerate() {
+        if is_form_safe(byte) {
+            continue;
+        }
+        // A run is ASCII and ends before ASCII or a character's first byte, so both of
+        // its ends are character boundaries; an empty one may not be.
+        if kept_from < index {
+            out.push_str(&text[kept_from..index]);
+        }
+        kept_from = index + 1;
+        if byte == b' ' {
+            out.push('+');
+        } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
         }
     }
+    if kept_from < text.len() {
+        out.push_str(&text[kept_from..]);
+    }
+}
+
+/// The bytes a form value keeps as they are.
+fn is_form_safe(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'*' | b'-' | b'.' | b'_')
 }
 
 /// An RFC 1123 GMT date, as the `Date` header carries it.
@@ -259,6 +312,30 @@ pub fn format_http_date(unix_seconds: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The encoding byte by byte, as the form encoding is defined.
+    fn encode_component_bytewise(text: &str) -> String {
+        let mut out = String::new();
+        for byte in text.bytes() {
+            match byte {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                    out.push(char::from(byte))
+                }
+                b' ' => out.push('+'),
+                other => out.push_str(&format!("%{other:02X}")),
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn runs_encode_as_each_byte_would(text in "[a-z0-9 *._~&=%+é€\u{0}-\u{7f}]{0,24}") {
+            let mut out = String::new();
+            encode_component(&text, &mut out);
+            proptest::prop_assert_eq!(out, encode_component_bytewise(&text));
+        }
+    }
 
     pub(crate) fn bitpro() -> ContentMd5HmacConfig {
         ContentMd5HmacConfig {

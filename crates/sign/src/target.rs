@@ -28,10 +28,13 @@ pub fn split_url(url: &str) -> Result<Target<'_>, UrlError> {
         url: url.to_owned(),
         problem,
     };
+    // Byte loops, not `str` searches: the parts searched are a few bytes long,
+    // shorter than a searcher takes to set up.
     // A scheme holds no `:`, so the first one must start `://`.
     let (scheme, rest) = url
-        .split_once(':')
-        .and_then(|(scheme, rest)| Some((scheme, rest.strip_prefix("//")?)))
+        .bytes()
+        .position(|b| b == b':')
+        .and_then(|colon| Some((&url[..colon], url[colon + 1..].strip_prefix("//")?)))
         .ok_or_else(|| fail("no scheme"))?;
     let default_port = if scheme.eq_ignore_ascii_case("http") {
         "80"
@@ -40,26 +43,52 @@ pub fn split_url(url: &str) -> Result<Target<'_>, UrlError> {
     } else {
         return Err(fail("the scheme is not http or https"));
     };
-    let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, after) = rest.split_at(authority_end);
-    let authority = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
+    // One pass over the authority: where it ends, its last `@` and `:`, and whether
+    // it has capitals to lower.
+    let (mut end, mut last_at, mut last_colon) = (rest.len(), None, None);
+    for (index, byte) in rest.bytes().enumerate() {
+        match byte {
+            b'/' | b'?' | b'#' => {
+                end = index;
+                break;
+            }
+            b'@' => last_at = Some(index),
+            b':' => last_colon = Some(index),
+            _ => {}
+        }
+    }
+    let (authority, after) = rest.split_at(end);
+    let host_start = last_at.map_or(0, |at| at + 1);
+    let authority = &authority[host_start..];
     if authority.is_empty() {
         return Err(fail("no host"));
     }
-    let host = match authority.rsplit_once(':') {
-        Some((name, port)) if !name.ends_with(']') || authority.starts_with('[') => {
+    let colon = last_colon
+        .filter(|&colon| colon >= host_start)
+        .map(|colon| colon - host_start);
+    let host = match colon {
+        Some(colon) if !authority[..colon].ends_with(']') || authority.starts_with('[') => {
+            let port = &authority[colon + 1..];
             if port == default_port || port.is_empty() {
-                name
+                &authority[..colon]
             } else {
                 authority
             }
         }
         _ => authority,
     };
-    let (path, query) = after.split_once('?').unwrap_or((after, ""));
+    let path_end = after
+        .bytes()
+        .position(|b| b == b'?' || b == b'#')
+        .unwrap_or(after.len());
+    let (path, after_path) = after.split_at(path_end);
+    let query = match after_path.strip_prefix('?') {
+        Some(query) => {
+            let query_end = query.bytes().position(|b| b == b'#').unwrap_or(query.len());
+            &query[..query_end]
+        }
+        None => "",
+    };
     Ok(Target {
         host: lowercase(host),
         path: if path.is_empty() { "/" } else { path },
@@ -101,6 +130,13 @@ mod tests {
         assert_eq!(t.host, "[::1]:8080");
         let t = split_url("http://[::1]/x").unwrap();
         assert_eq!(t.host, "[::1]");
+        let t = split_url("http://user:pw@Host:80#frag?not-a-query").unwrap();
+        assert_eq!((&*t.host, t.path, t.query), ("host", "/", ""));
+        let t = split_url("http://user@host:81/p?q=1#f?g").unwrap();
+        assert_eq!((&*t.host, t.path, t.query), ("host:81", "/p", "q=1"));
+        let t = split_url("https://user:pw@host/p").unwrap();
+        assert_eq!((&*t.host, t.path, t.query), ("host", "/p", ""));
+        assert!(split_url("https://user@/p").is_err());
         assert!(split_url("ftp://x/").is_err());
         assert!(split_url("/relative").is_err());
         assert!(split_url("https:///path").is_err());

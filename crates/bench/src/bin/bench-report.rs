@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! bench-report criterion [CASE…]     from the last `cargo bench --bench signing` (median wall time)
+//! bench-report interleaved [CASE…]   median wall time per call, every function of a case
+//!                                    measured in turn, round after round
 //! bench-report instructions [CASE…]  instructions per call under callgrind (reproducible)
 //! bench-report codegen               from the last `cargo bench --bench codegen`, per endpoint,
 //!                                    and `cargo xtask codegen --check` as users run it
@@ -17,9 +19,11 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
-use paysmith_bench::cases::{CASES, Case, PRIMITIVE};
+use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: bench-report <criterion|instructions> [CASE…]
+use paysmith_bench::cases::{CASES, Case, PRIMITIVE, Run, Setup};
+
+const USAGE: &str = "usage: bench-report <criterion|interleaved|instructions> [CASE…]
        bench-report codegen
        bench-report client
        bench-report client-instructions
@@ -35,11 +39,20 @@ fn main() -> ExitCode {
             .collect()
     };
     match args.first().map(String::as_str) {
-        Some("criterion") => report(&selected(&args[1..]), "median wall time", criterion_ns),
+        Some("criterion") => report(
+            &selected(&args[1..]),
+            "median wall time",
+            each_function(criterion_ns),
+        ),
+        Some("interleaved") => report(
+            &selected(&args[1..]),
+            "median wall time (interleaved)",
+            interleaved_ns,
+        ),
         Some("instructions") => report(
             &selected(&args[1..]),
             "instructions per call (callgrind)",
-            instructions,
+            each_function(instructions),
         ),
         Some("run") if args.len() == 4 => run(&args[1], &args[2], &args[3]),
         Some("codegen") if args.len() == 1 => codegen(),
@@ -72,16 +85,34 @@ fn run(id: &str, function: &str, iterations: &str) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// A cost per call, or why it is unknown.
-type Measure = fn(&Case, &str) -> Result<f64, String>;
+/// The cost per call of a case's primitive and of each tier, in that order, or why
+/// one is unknown.
+type Costs = Vec<Result<f64, String>>;
 
-fn report(cases: &[&'static Case], unit: &str, measure: Measure) -> ExitCode {
+/// Measures every function of a case one at a time with `measure`.
+fn each_function(
+    measure: fn(&Case, &str) -> Result<f64, String>,
+) -> impl Fn(&Case, &Setup) -> Costs {
+    move |case, setup| {
+        std::iter::once(PRIMITIVE)
+            .chain(setup.tiers.iter().map(|t| t.name))
+            .map(|function| measure(case, function))
+            .collect()
+    }
+}
+
+fn report(
+    cases: &[&'static Case],
+    unit: &str,
+    measure: impl Fn(&Case, &Setup) -> Costs,
+) -> ExitCode {
     let mut missed = false;
     println!("| case | function | {unit} | ratio to primitive | target | |");
     println!("| --- | --- | ---: | ---: | ---: | --- |");
     for case in cases {
         let setup = (case.setup)();
-        let base = match measure(case, PRIMITIVE) {
+        let mut costs = measure(case, &setup).into_iter();
+        let base = match costs.next().expect("the primitive's cost") {
             Ok(base) => base,
             Err(problem) => {
                 eprintln!("{}: {problem}", case.id);
@@ -95,8 +126,8 @@ fn report(cases: &[&'static Case], unit: &str, measure: Measure) -> ExitCode {
             case.limit,
             show(base)
         );
-        for tier in &setup.tiers {
-            let cost = match measure(case, tier.name) {
+        for (tier, cost) in setup.tiers.iter().zip(costs) {
+            let cost = match cost {
                 Ok(cost) => cost,
                 Err(problem) => {
                     eprintln!("{} {}: {problem}", case.id, tier.name);
@@ -176,6 +207,56 @@ fn criterion_median(id: &[&str]) -> Result<f64, String> {
     estimates["median"]["point_estimate"]
         .as_f64()
         .ok_or_else(|| format!("{}: no median point estimate", path.display()))
+}
+
+/// Nanoseconds per call of every function of a case, measured in rounds that call
+/// each function in turn for about 50 µs: a slower stretch of a shared machine slows
+/// all of them alike, where criterion measures one function after the other.
+fn interleaved_ns(_case: &Case, setup: &Setup) -> Costs {
+    const ROUNDS: usize = 2001;
+    const BATCH: Duration = Duration::from_micros(50);
+    let functions: Vec<&Run> = std::iter::once(&setup.primitive)
+        .chain(setup.tiers.iter().map(|t| &t.run))
+        .collect();
+    // Calls per batch, from a warm-up of each function.
+    let batches: Vec<u32> = functions
+        .iter()
+        .map(|f| {
+            let (calls, elapsed) = time_calls(f, 1000, Duration::from_millis(20));
+            let per_call = elapsed.as_secs_f64() / f64::from(calls);
+            (BATCH.as_secs_f64() / per_call).clamp(1.0, 1e6) as u32
+        })
+        .collect();
+    let mut samples = vec![Vec::with_capacity(ROUNDS); functions.len()];
+    for _ in 0..ROUNDS {
+        for ((f, &calls), samples) in functions.iter().zip(&batches).zip(&mut samples) {
+            let start = Instant::now();
+            for _ in 0..calls {
+                black_box(f());
+            }
+            samples.push(start.elapsed().as_secs_f64() * 1e9 / f64::from(calls));
+        }
+    }
+    samples
+        .into_iter()
+        .map(|mut ns| {
+            ns.sort_by(f64::total_cmp);
+            Ok(ns[ns.len() / 2])
+        })
+        .collect()
+}
+
+/// Calls `f` up to `calls` times or until `limit` has passed: the calls made and the
+/// time they took.
+fn time_calls(f: &Run, calls: u32, limit: Duration) -> (u32, Duration) {
+    let start = Instant::now();
+    for made in 1..=calls {
+        black_box(f());
+        if start.elapsed() >= limit {
+            return (made, start.elapsed());
+        }
+    }
+    (calls, start.elapsed())
 }
 
 /// Instructions per call: the difference between runs of 2n and n calls, divided by

@@ -460,6 +460,8 @@ fn bitpro_withdrawal() -> Setup {
 
     let uid = fixtures::bitpro::CLIENT_UID;
     let sign_client = Arc::clone(&client);
+    // The generated client keys its MAC on the first request and keeps it.
+    let mac_key = BITPRO_HMAC_SHA1.mac_key(&secret);
     Setup {
         primitive: Box::new(move || {
             let digest = Md5::digest(&content);
@@ -469,12 +471,12 @@ fn bitpro_withdrawal() -> Setup {
         tiers: vec![
             Tier {
                 name: "sign",
-                what: "`ContentMd5Signer::build_form_request` (form-encode, Date, Content-MD5, HMAC-SHA1, headers)",
+                what: "`ContentMd5Signer::build_form_request` with the client's keyed MAC (form-encode, Date, Content-MD5, HMAC-SHA1, headers)",
                 run: Box::new(move || {
                     let signer = ContentMd5Signer {
                         config: &BITPRO_HMAC_SHA1,
                         api_key: fixtures::bitpro::API_KEY,
-                        secret: &secret,
+                        key: &mac_key,
                         transport: sign_client.transport(),
                     };
                     signer.build_form_request("POST", &path, &params).body.len()

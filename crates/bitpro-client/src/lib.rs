@@ -70,6 +70,8 @@ pub const RESPONSE: ::paysmith_runtime::plain::BodyShape = ::paysmith_runtime::p
 pub struct Client {
     transport: Transport,
     credentials: Credentials,
+    /// The MAC keyed with `secret_key` once, on the first request.
+    keyed_secret_key: ::paysmith_runtime::content_md5::MacKeyCache,
 }
 
 impl ::core::fmt::Debug for Client {
@@ -92,6 +94,7 @@ impl Client {
         Client {
             transport,
             credentials,
+            keyed_secret_key: Default::default(),
         }
     }
 
@@ -115,7 +118,9 @@ impl Client {
         let signer = ::paysmith_runtime::content_md5::ContentMd5Signer {
             config: &schemes::BITPRO_HMAC_SHA1,
             api_key: &self.credentials.api_key,
-            secret: &self.credentials.secret_key,
+            key: self
+                .keyed_secret_key
+                .get(&schemes::BITPRO_HMAC_SHA1, &self.credentials.secret_key),
             transport: &self.transport,
         };
 
@@ -138,7 +143,9 @@ impl Client {
         let signer = ::paysmith_runtime::content_md5::ContentMd5Signer {
             config: &schemes::BITPRO_HMAC_SHA1,
             api_key: &self.credentials.api_key,
-            secret: &self.credentials.secret_key,
+            key: self
+                .keyed_secret_key
+                .get(&schemes::BITPRO_HMAC_SHA1, &self.credentials.secret_key),
             transport: &self.transport,
         };
 
@@ -166,7 +173,9 @@ impl Client {
         let signer = ::paysmith_runtime::content_md5::ContentMd5Signer {
             config: &schemes::BITPRO_HMAC_SHA1,
             api_key: &self.credentials.api_key,
-            secret: &self.credentials.secret_key,
+            key: self
+                .keyed_secret_key
+                .get(&schemes::BITPRO_HMAC_SHA1, &self.credentials.secret_key),
             transport: &self.transport,
         };
 
@@ -199,7 +208,9 @@ impl Client {
         let signer = ::paysmith_runtime::content_md5::ContentMd5Signer {
             config: &schemes::BITPRO_HMAC_SHA1,
             api_key: &self.credentials.api_key,
-            secret: &self.credentials.secret_key,
+            key: self
+                .keyed_secret_key
+                .get(&schemes::BITPRO_HMAC_SHA1, &self.credentials.secret_key),
             transport: &self.transport,
         };
 
@@ -229,7 +240,9 @@ impl Client {
         let signer = ::paysmith_runtime::content_md5::ContentMd5Signer {
             config: &schemes::BITPRO_HMAC_SHA1,
             api_key: &self.credentials.api_key,
-            secret: &self.credentials.secret_key,
+            key: self
+                .keyed_secret_key
+                .get(&schemes::BITPRO_HMAC_SHA1, &self.credentials.secret_key),
             transport: &self.transport,
         };
 
@@ -272,7 +285,9 @@ impl Client {
         let signer = ::paysmith_runtime::content_md5::ContentMd5Signer {
             config: &schemes::BITPRO_HMAC_SHA1,
             api_key: &self.credentials.api_key,
-            secret: &self.credentials.secret_key,
+            key: self
+                .keyed_secret_key
+                .get(&schemes::BITPRO_HMAC_SHA1, &self.credentials.secret_key),
             transport: &self.transport,
         };
 
@@ -313,7 +328,9 @@ impl Client {
         let signer = ::paysmith_runtime::content_md5::ContentMd5Signer {
             config: &schemes::BITPRO_HMAC_SHA1,
             api_key: &self.credentials.api_key,
-            secret: &self.credentials.secret_key,
+            key: self
+                .keyed_secret_key
+                .get(&schemes::BITPRO_HMAC_SHA1, &self.credentials.secret_key),
             transport: &self.transport,
         };
 
@@ -347,7 +364,9 @@ impl Client {
         let signer = ::paysmith_runtime::content_md5::ContentMd5Signer {
             config: &schemes::BITPRO_HMAC_SHA1,
             api_key: &self.credentials.api_key,
-            secret: &self.credentials.secret_key,
+            key: self
+                .keyed_secret_key
+                .get(&schemes::BITPRO_HMAC_SHA1, &self.credentials.secret_key),
             transport: &self.transport,
         };
 

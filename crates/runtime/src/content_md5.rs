@@ -1,19 +1,50 @@
 //! Builds a form-encoded request signed by the `content-md5-hmac` family.
 
+use std::sync::OnceLock;
+
 use paysmith_sign::Secret;
 use paysmith_sign::acquia_hmac::split_url;
 use paysmith_sign::content_md5_hmac::{
-    ContentMd5HmacConfig, SignedParts, encode_form, format_http_date,
+    ContentMd5HmacConfig, MacAlgorithm, MacKey, SignedParts, encode_form, format_http_date,
 };
 
 use crate::request::SignedRequest;
 use crate::transport::Transport;
 
+/// The MAC keys a client makes from one secret on first use and keeps, so a request
+/// does not key the HMAC again; one per algorithm, as schemes sharing the secret may
+/// differ in it. Cloning a client clones the keys with it.
+#[derive(Clone, Default)]
+pub struct MacKeyCache {
+    hmac_sha1: OnceLock<MacKey>,
+    hmac_sha256: OnceLock<MacKey>,
+}
+
+impl MacKeyCache {
+    /// The key of `secret` for `config`'s scheme.
+    pub fn get(&self, config: &ContentMd5HmacConfig, secret: &Secret) -> &MacKey {
+        let slot = match config.mac {
+            MacAlgorithm::HmacSha1 => &self.hmac_sha1,
+            MacAlgorithm::HmacSha256 => &self.hmac_sha256,
+        };
+        slot.get_or_init(|| config.mac_key(secret))
+    }
+}
+
+impl std::fmt::Debug for MacKeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keyed = self.hmac_sha1.get().is_some() || self.hmac_sha256.get().is_some();
+        let state = if keyed { "keyed" } else { "empty" };
+        write!(f, "MacKeyCache(<{state}>)")
+    }
+}
+
 /// What signs a request: the family's parameters, the credentials and the clock.
 pub struct ContentMd5Signer<'a> {
     pub config: &'a ContentMd5HmacConfig,
     pub api_key: &'a str,
-    pub secret: &'a Secret,
+    /// From [`ContentMd5HmacConfig::mac_key`] of `config`.
+    pub key: &'a MacKey,
     pub transport: &'a Transport,
 }
 
@@ -45,7 +76,7 @@ impl ContentMd5Signer<'_> {
                 content: encoded.as_bytes(),
                 api_key: self.api_key,
             };
-            self.config.sign_request(&parts, self.secret)
+            self.config.sign_request(&parts, self.key)
         };
         let mut headers = Vec::with_capacity(4);
         if !in_query {
@@ -67,5 +98,42 @@ impl ContentMd5Signer<'_> {
                 encoded.into_bytes()
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use paysmith_sign::{DigestAlgorithm, OutputEncoding};
+
+    use super::*;
+
+    fn config(mac: MacAlgorithm) -> ContentMd5HmacConfig {
+        ContentMd5HmacConfig {
+            separator: Cow::Borrowed(","),
+            content_digest: DigestAlgorithm::Md5,
+            mac,
+            output: OutputEncoding::Base64,
+            authorization_prefix: Cow::Borrowed("Bitpro"),
+            max_skew_seconds: 900,
+        }
+    }
+
+    #[test]
+    fn mac_keys_are_made_once_per_algorithm_and_never_print() {
+        let (sha1, sha256) = (
+            config(MacAlgorithm::HmacSha1),
+            config(MacAlgorithm::HmacSha256),
+        );
+        let secret = Secret::new("the-secret");
+        let cache = MacKeyCache::default();
+        assert_eq!(format!("{cache:?}"), "MacKeyCache(<empty>)");
+        let first: *const MacKey = cache.get(&sha1, &secret);
+        assert_eq!(first, cache.get(&sha1, &secret) as *const MacKey);
+        let other = cache.get(&sha256, &secret);
+        assert_ne!(first, other as *const MacKey);
+        assert_eq!(format!("{other:?}"), "MacKey(HmacSha256, <redacted>)");
+        assert_eq!(format!("{cache:?}"), "MacKeyCache(<keyed>)");
     }
 }

@@ -17,7 +17,9 @@ use hmac::{Hmac, Mac};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use subtle::ConstantTimeEq;
+// A word at a time, where `subtle` hides every byte from the optimiser: a tenth of
+// a server's verification time went to comparing its two base64 values.
+use constant_time_eq::constant_time_eq;
 use zeroize::Zeroizing;
 
 pub use crate::target::{Target, UrlError, split_url};
@@ -436,7 +438,7 @@ impl AcquiaHmacConfig {
         received: &str,
     ) -> Result<(), ResponseSignatureError> {
         let expected = Self::response_signature(key, nonce, timestamp, body);
-        if bool::from(expected.as_bytes().ct_eq(received.trim().as_bytes())) {
+        if constant_time_eq(expected.as_bytes(), received.trim().as_bytes()) {
             Ok(())
         } else {
             Err(ResponseSignatureError {
@@ -492,7 +494,7 @@ impl AcquiaHmacConfig {
             let computed = base64_sha256(&Sha256::digest(request.body), &mut body_hash);
             let received = header(CONTENT_SHA256_HEADER)
                 .ok_or(RequestVerifyError::MissingHeader(CONTENT_SHA256_HEADER))?;
-            if !bool::from(computed.as_bytes().ct_eq(received.as_bytes())) {
+            if !constant_time_eq(computed.as_bytes(), received.as_bytes()) {
                 return Err(RequestVerifyError::ContentSha256 {
                     received: received.to_owned(),
                     computed: computed.to_owned(),
@@ -524,7 +526,7 @@ impl AcquiaHmacConfig {
         let string_to_sign = write_string_to_sign(&parts, &self.encode(&parts), content_sha256);
         let mut signature = [0u8; BASE64_SHA256_LEN];
         let signature = hmac_base64_into(key, string_to_sign.as_bytes(), &mut signature);
-        if bool::from(signature.as_bytes().ct_eq(params.signature.as_bytes())) {
+        if constant_time_eq(signature.as_bytes(), params.signature.as_bytes()) {
             Ok(VerifiedRequest {
                 id: params.id.into_owned(),
                 nonce: params.nonce.into_owned(),
@@ -675,10 +677,12 @@ impl<'a> AuthorizationParams<'a> {
         let twice = |key: &str| format(format!("`{key}` appears twice"));
         let mut decoded: [Option<Cow<'a, str>>; 5] = Default::default();
         let mut signature = None;
-        for pair in rest.split(',') {
-            let (key, value) = pair
-                .trim()
-                .split_once('=')
+        for pair in split_short(rest, b',') {
+            let pair_text = pair.trim();
+            let (key, value) = pair_text
+                .bytes()
+                .position(|b| b == b'=')
+                .map(|equals| (&pair_text[..equals], &pair_text[equals + 1..]))
                 .ok_or_else(|| format(format!("`{pair}` is not key=\"value\"")))?;
             let slot = DECODED_KEYS.iter().position(|known| *known == key);
             if slot.is_none() && key != "signature" {
@@ -718,10 +722,29 @@ impl<'a> AuthorizationParams<'a> {
     }
 }
 
+/// `text` split at each `separator`, found by a byte loop: the pieces of an
+/// `Authorization` header are shorter than `str`'s searchers take to set up.
+fn split_short(text: &str, separator: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.bytes().position(|b| b == separator) {
+            Some(end) => {
+                rest = Some(&current[end + 1..]);
+                Some(&current[..end])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
+}
+
 /// `a;b` → `[a, b]`, borrowing when the list was.
 fn split_header_list(list: Cow<'_, str>) -> Vec<Cow<'_, str>> {
     fn names(list: &str) -> impl Iterator<Item = &str> {
-        list.split(';').filter(|name| !name.is_empty())
+        split_short(list, b';').filter(|name| !name.is_empty())
     }
     match list {
         Cow::Borrowed(list) => names(list).map(Cow::Borrowed).collect(),

@@ -48,23 +48,68 @@ pub enum MacAlgorithm {
     HmacSha256,
 }
 
-impl MacAlgorithm {
-    /// The MAC of `message`, encoded as `output` (the MAC itself stays on the stack).
-    fn encoded(self, key: &[u8], message: &[u8], output: OutputEncoding) -> String {
-        match self {
+/// The MAC key: the secret's UTF-8 bytes as the HMAC's keyed state (the pads hashed
+/// once, not on every request), wiped on drop. Made by
+/// [`ContentMd5HmacConfig::mac_key`], so it always matches its scheme's algorithm.
+#[derive(Clone)]
+pub struct MacKey(KeyedMac);
+
+#[derive(Clone)]
+enum KeyedMac {
+    HmacSha1(Hmac<sha1::Sha1>),
+    HmacSha256(Hmac<sha2::Sha256>),
+}
+
+impl KeyedMac {
+    fn new(algorithm: MacAlgorithm, key: &[u8]) -> Self {
+        match algorithm {
             MacAlgorithm::HmacSha1 => {
-                let mut mac =
-                    Hmac::<sha1::Sha1>::new_from_slice(key).expect("HMAC takes any key length");
+                KeyedMac::HmacSha1(Hmac::new_from_slice(key).expect("HMAC takes any key length"))
+            }
+            MacAlgorithm::HmacSha256 => {
+                KeyedMac::HmacSha256(Hmac::new_from_slice(key).expect("HMAC takes any key length"))
+            }
+        }
+    }
+
+    fn algorithm(&self) -> MacAlgorithm {
+        match self {
+            KeyedMac::HmacSha1(_) => MacAlgorithm::HmacSha1,
+            KeyedMac::HmacSha256(_) => MacAlgorithm::HmacSha256,
+        }
+    }
+}
+
+impl MacKey {
+    /// The MAC of `message`, encoded as `output` (the MAC itself stays on the stack).
+    fn encoded(&self, message: &[u8], output: OutputEncoding) -> String {
+        match &self.0 {
+            KeyedMac::HmacSha1(keyed) => {
+                let mut mac = keyed.clone();
                 mac.update(message);
                 output.encode(&mac.finalize().into_bytes())
             }
-            MacAlgorithm::HmacSha256 => {
-                let mut mac =
-                    Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+            KeyedMac::HmacSha256(keyed) => {
+                let mut mac = keyed.clone();
                 mac.update(message);
                 output.encode(&mac.finalize().into_bytes())
             }
         }
+    }
+}
+
+impl Drop for MacKey {
+    fn drop(&mut self) {
+        // `Hmac` has no wiping of its own: overwrite the keyed state with an empty
+        // key's, and let the overwrite be observed so it is not optimised away.
+        self.0 = KeyedMac::new(self.0.algorithm(), &[]);
+        std::hint::black_box(&mut self.0);
+    }
+}
+
+impl std::fmt::Debug for MacKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MacKey({:?}, <redacted>)", self.0.algorithm())
     }
 }
 
@@ -141,15 +186,18 @@ impl ContentMd5HmacConfig {
         out
     }
 
-    /// Signs without recording stages: the two header values.
-    pub fn sign_request(&self, parts: &SignedParts<'_>, secret: &Secret) -> ContentMd5Signature {
+    /// The MAC key of `secret` for this scheme; a client makes it once.
+    pub fn mac_key(&self, secret: &Secret) -> MacKey {
+        MacKey(KeyedMac::new(self.mac, secret.expose().as_bytes()))
+    }
+
+    /// Signs without recording stages: the two header values. `key` comes from
+    /// [`ContentMd5HmacConfig::mac_key`] of this scheme.
+    pub fn sign_request(&self, parts: &SignedParts<'_>, key: &MacKey) -> ContentMd5Signature {
+        debug_assert_eq!(key.0.algorithm(), self.mac, "a key of another scheme");
         let content_md5 = self.content_md5(parts.content);
         let string_to_sign = self.string_to_sign(parts, &content_md5);
-        let signature = self.mac.encoded(
-            secret.expose().as_bytes(),
-            string_to_sign.as_bytes(),
-            self.output,
-        );
+        let signature = key.encoded(string_to_sign.as_bytes(), self.output);
         ContentMd5Signature {
             authorization: self.authorization(parts.api_key, &signature),
             content_md5,
@@ -160,11 +208,9 @@ impl ContentMd5HmacConfig {
     pub fn sign(&self, parts: &SignedParts<'_>, secret: &Secret) -> Trace {
         let content_md5 = self.content_md5(parts.content);
         let string_to_sign = self.string_to_sign(parts, &content_md5);
-        let signature = self.mac.encoded(
-            secret.expose().as_bytes(),
-            string_to_sign.as_bytes(),
-            self.output,
-        );
+        let signature = self
+            .mac_key(secret)
+            .encoded(string_to_sign.as_bytes(), self.output);
         let authorization = self.authorization(parts.api_key, &signature);
         let mut trace = Trace::with_capacity(4);
         trace.push("content_md5", content_md5);

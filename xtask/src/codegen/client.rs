@@ -314,15 +314,33 @@ fn client(ctx: &Context) -> TokenStream {
             _ => None,
         })
         .collect();
-    let key_cache_fields = key_caches.iter().map(|secret| {
-        let field = acquia_key_cache(secret);
-        let doc = doc(&format!("`{secret}` decoded once, on the first request."));
-        quote!(#doc #field: ::paysmith_runtime::acquia::KeyCache,)
-    });
-    let key_cache_inits = key_caches.iter().map(|secret| {
-        let field = acquia_key_cache(secret);
-        quote!(#field: Default::default(),)
-    });
+    let mac_keys: BTreeSet<&str> = api
+        .endpoints
+        .iter()
+        .filter_map(|e| match ctx.scheme(e.auth.as_deref()?).http.as_ref()? {
+            HttpBinding::ContentMd5Authorization(binding) => Some(&*binding.secret_credential),
+            _ => None,
+        })
+        .collect();
+    let key_cache_fields = key_caches
+        .iter()
+        .map(|secret| {
+            let field = acquia_key_cache(secret);
+            let doc = doc(&format!("`{secret}` decoded once, on the first request."));
+            quote!(#doc #field: ::paysmith_runtime::acquia::KeyCache,)
+        })
+        .chain(mac_keys.iter().map(|secret| {
+            let field = mac_key_cache(secret);
+            let doc = doc(&format!(
+                "The MAC keyed with `{secret}` once, on the first request."
+            ));
+            quote!(#doc #field: ::paysmith_runtime::content_md5::MacKeyCache,)
+        }));
+    let key_cache_inits = key_caches
+        .iter()
+        .map(|secret| acquia_key_cache(secret))
+        .chain(mac_keys.iter().map(|secret| mac_key_cache(secret)))
+        .map(|field| quote!(#field: Default::default(),));
     let shard_methods = uses_shard.then(|| shard_methods(ctx));
     let endpoints = api.endpoints.iter().map(|e| endpoint(ctx, e));
     let confirms = api.callbacks.iter().filter_map(|c| {
@@ -417,6 +435,11 @@ fn client(ctx: &Context) -> TokenStream {
 /// The client field keeping the HMAC key decoded from the `secret` credential.
 fn acquia_key_cache(secret: &str) -> Ident {
     ident(&format!("decoded_{secret}"))
+}
+
+/// The client field keeping the MAC keyed with the `secret` credential.
+fn mac_key_cache(secret: &str) -> Ident {
+    ident(&format!("keyed_{secret}"))
 }
 
 fn shard_methods(ctx: &Context) -> TokenStream {
@@ -633,12 +656,13 @@ fn build_body(ctx: &Context, endpoint: &Endpoint, method: &str) -> TokenStream {
             } else {
                 quote!(Vec::new())
             };
+            let cache = mac_key_cache(&binding.secret_credential);
             quote! {
                 let params = #params;
                 let signer = ::paysmith_runtime::content_md5::ContentMd5Signer {
                     config: &schemes::#scheme_const,
                     api_key: &self.credentials.#api_key,
-                    secret: &self.credentials.#secret,
+                    key: self.#cache.get(&schemes::#scheme_const, &self.credentials.#secret),
                     transport: &self.transport,
                 };
                 Ok(signer.build_form_request(#method, &path, &params))

@@ -28,7 +28,10 @@ impl NonceSource for RandomNonce {
     }
 
     fn uuid(&self) -> String {
-        uuid::Uuid::new_v4().to_string()
+        // From the same generator: `Uuid::new_v4` asks the operating system each time.
+        uuid::Builder::from_random_bytes(rand::thread_rng().r#gen())
+            .into_uuid()
+            .to_string()
     }
 }
 
@@ -63,6 +66,15 @@ mod tests {
         let uuid = RandomNonce.uuid();
         assert_eq!(uuid.len(), 36);
         assert_eq!(&uuid[14..15], "4", "version 4: {uuid}");
+        assert!(
+            matches!(&uuid[19..20], "8" | "9" | "a" | "b"),
+            "RFC 4122 variant: {uuid}"
+        );
+        assert_eq!(
+            uuid::Uuid::parse_str(&uuid).unwrap().get_version_num(),
+            4,
+            "{uuid}"
+        );
         assert_eq!(uuid, uuid.to_ascii_lowercase());
         assert_ne!(uuid, RandomNonce.uuid());
     }

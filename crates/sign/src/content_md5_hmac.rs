@@ -8,8 +8,6 @@
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
@@ -165,7 +163,7 @@ impl ContentMd5HmacConfig {
     pub fn content_md5(&self, content: &[u8]) -> String {
         let mut hasher = Hasher::new(self.content_digest);
         hasher.update(content);
-        STANDARD.encode(hasher.finish().as_slice())
+        OutputEncoding::Base64.encode(hasher.finish().as_slice())
     }
 
     fn string_to_sign(&self, parts: &SignedParts<'_>, content_md5: &str) -> String {
@@ -322,7 +320,7 @@ fn encode_component(text: &str, out: &mut String) {
     // Runs of bytes kept as they are are copied whole, not pushed one by one.
     let mut kept_from = 0;
     for (index, byte) in text.bytes().enumerate() {
-        if is_form_safe(byte) {
+        if FORM_SAFE[usize::from(byte)] {
             continue;
         }
         // A run is ASCII and ends before ASCII or a character's first byte, so both of
@@ -346,9 +344,20 @@ fn encode_component(text: &str, out: &mut String) {
 }
 
 /// The bytes a form value keeps as they are.
-fn is_form_safe(byte: u8) -> bool {
+const fn is_form_safe(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'*' | b'-' | b'.' | b'_')
 }
+
+/// [`is_form_safe`] of every byte: one load per byte instead of the tests.
+const FORM_SAFE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = is_form_safe(byte as u8);
+        byte += 1;
+    }
+    table
+};
 
 /// An RFC 1123 GMT date, as the `Date` header carries it.
 pub fn format_http_date(unix_seconds: u64) -> String {

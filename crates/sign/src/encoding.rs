@@ -26,7 +26,13 @@ impl OutputEncoding {
         match self {
             OutputEncoding::HexLower => hex_lower(bytes),
             OutputEncoding::HexUpper => to_hex(bytes, b"0123456789ABCDEF"),
-            OutputEncoding::Base64 => STANDARD.encode(bytes),
+            // Through a stack buffer: `encode` would zero-fill a heap buffer first.
+            OutputEncoding::Base64 => match self.encode_into(bytes, &mut [0u8; 128]) {
+                Some(text) => std::str::from_utf8(text)
+                    .expect("base64 is ASCII")
+                    .to_owned(),
+                None => STANDARD.encode(bytes),
+            },
         }
     }
 

@@ -1049,7 +1049,10 @@ mod tests {
         for parts in [long, get_parts(), long] {
             let lean = cfg.sign_request(&parts, &key());
             let traced = cfg.sign(&parts, &key());
-            assert_eq!(Some(lean.authorization.as_str()), traced.get("authorization"));
+            assert_eq!(
+                Some(lean.authorization.as_str()),
+                traced.get("authorization")
+            );
         }
     }
 

@@ -78,10 +78,10 @@ impl KeyedMac {
     }
 }
 
-impl MacKey {
+impl KeyedMac {
     /// The MAC of `message`, encoded as `output` (the MAC itself stays on the stack).
     fn encoded(&self, message: &[u8], output: OutputEncoding) -> String {
-        match &self.0 {
+        match self {
             KeyedMac::HmacSha1(keyed) => {
                 let mut mac = keyed.clone();
                 mac.update(message);
@@ -195,7 +195,7 @@ impl ContentMd5HmacConfig {
         debug_assert_eq!(key.0.algorithm(), self.mac, "a key of another scheme");
         let content_md5 = self.content_md5(parts.content);
         let string_to_sign = self.string_to_sign(parts, &content_md5);
-        let signature = key.encoded(string_to_sign.as_bytes(), self.output);
+        let signature = key.0.encoded(string_to_sign.as_bytes(), self.output);
         ContentMd5Signature {
             authorization: self.authorization(parts.api_key, &signature),
             content_md5,
@@ -206,8 +206,8 @@ impl ContentMd5HmacConfig {
     pub fn sign(&self, parts: &SignedParts<'_>, secret: &Secret) -> Trace {
         let content_md5 = self.content_md5(parts.content);
         let string_to_sign = self.string_to_sign(parts, &content_md5);
-        let signature = self
-            .mac_key(secret)
+        // A one-off key, not a `MacKey`, whose wipe on drop costs two compressions.
+        let signature = KeyedMac::new(self.mac, secret.expose().as_bytes())
             .encoded(string_to_sign.as_bytes(), self.output);
         let authorization = self.authorization(parts.api_key, &signature);
         let mut trace = Trace::with_capacity(4);

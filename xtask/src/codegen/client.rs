@@ -1,7 +1,7 @@
 //! The client crate: environments, credentials, one async method per endpoint and a
 //! sans-IO `build_*` twin that returns the signed request.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use paysmith_sign::binding::HttpBinding;
 use paysmith_sign::evaluate::SchemeFamily;
@@ -306,41 +306,36 @@ fn client(ctx: &Context) -> TokenStream {
     let shard_field = uses_shard
         .then(|| quote!(key_shard: Option<::std::sync::Arc<::paysmith_types::sign::ShardKey>>,));
     let shard_init = uses_shard.then(|| quote!(key_shard: None,));
-    let key_caches: BTreeSet<&str> = api
+    // One kept key per secret credential, in the field its endpoints read it from.
+    let kept_keys: BTreeMap<String, (String, &str)> = api
         .endpoints
         .iter()
         .filter_map(|e| match ctx.scheme(e.auth.as_deref()?).http.as_ref()? {
-            HttpBinding::AcquiaAuthorization(binding) => Some(&*binding.secret_credential),
+            HttpBinding::AcquiaAuthorization(binding) => {
+                let secret = &*binding.secret_credential;
+                let doc = format!("`{secret}` decoded once, on the first request.");
+                Some((acquia_key_cache(secret), (doc, "acquia::KeyCache")))
+            }
+            HttpBinding::ContentMd5Authorization(binding) => {
+                let secret = &*binding.secret_credential;
+                let doc = format!("The MAC keyed with `{secret}` once, on the first request.");
+                Some((mac_key_cache(secret), (doc, "content_md5::MacKeyCache")))
+            }
             _ => None,
         })
+        .map(|(field, kept)| (field.to_string(), kept))
         .collect();
-    let mac_keys: BTreeSet<&str> = api
-        .endpoints
-        .iter()
-        .filter_map(|e| match ctx.scheme(e.auth.as_deref()?).http.as_ref()? {
-            HttpBinding::ContentMd5Authorization(binding) => Some(&*binding.secret_credential),
-            _ => None,
-        })
-        .collect();
-    let key_cache_fields = key_caches
-        .iter()
-        .map(|secret| {
-            let field = acquia_key_cache(secret);
-            let doc = doc(&format!("`{secret}` decoded once, on the first request."));
-            quote!(#doc #field: ::paysmith_runtime::acquia::KeyCache,)
-        })
-        .chain(mac_keys.iter().map(|secret| {
-            let field = mac_key_cache(secret);
-            let doc = doc(&format!(
-                "The MAC keyed with `{secret}` once, on the first request."
-            ));
-            quote!(#doc #field: ::paysmith_runtime::content_md5::MacKeyCache,)
-        }));
-    let key_cache_inits = key_caches
-        .iter()
-        .map(|secret| acquia_key_cache(secret))
-        .chain(mac_keys.iter().map(|secret| mac_key_cache(secret)))
-        .map(|field| quote!(#field: Default::default(),));
+    let key_cache_fields = kept_keys.iter().map(|(field, (text, ty))| {
+        let (field, doc) = (ident(field), doc(text));
+        let ty: TokenStream = format!("::paysmith_runtime::{ty}")
+            .parse()
+            .expect("a type path");
+        quote!(#doc #field: #ty,)
+    });
+    let key_cache_inits = kept_keys.keys().map(|field| {
+        let field = ident(field);
+        quote!(#field: Default::default(),)
+    });
     let shard_methods = uses_shard.then(|| shard_methods(ctx));
     let endpoints = api.endpoints.iter().map(|e| endpoint(ctx, e));
     let confirms = api.callbacks.iter().filter_map(|c| {

@@ -25,6 +25,7 @@ use zeroize::Zeroizing;
 
 pub use crate::target::{Target, UrlError, split_url};
 
+use crate::encoding::{OutputEncoding, alphanumerics_and};
 use crate::secret::Secret;
 use crate::target::lowercase;
 use crate::trace::Trace;
@@ -80,21 +81,7 @@ fn pct(text: &str) -> Cow<'_, str> {
 }
 
 /// The bytes [`RFC3986`] leaves as they are.
-const fn is_unreserved(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
-}
-
-/// [`is_unreserved`] of every byte: one load per byte where the test takes a dozen
-/// instructions, on values mostly too short to vectorise.
-const UNRESERVED: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut byte = 0;
-    while byte < 256 {
-        table[byte] = is_unreserved(byte as u8);
-        byte += 1;
-    }
-    table
-};
+const UNRESERVED: [bool; 256] = alphanumerics_and(b"-._~");
 
 /// The `Authorization` parameters that are both signed and sent, percent-encoded once.
 struct EncodedParams<'a> {
@@ -274,7 +261,7 @@ impl AcquiaHmacConfig {
     pub fn sign_request(&self, parts: &RequestParts<'_>, key: &AcquiaKey) -> RequestSignature {
         let encoded = self.encode(parts);
         let content_sha256 = (!parts.body.is_empty()).then(|| content_sha256(parts.body));
-        let mut signature = [0u8; BASE64_SHA256_LEN];
+        let mut signature = [0u8; 128];
         let signature = with_string_to_sign(parts, &encoded, content_sha256.as_deref(), |text| {
             hmac_base64_into(key, text.as_bytes(), &mut signature)
         });
@@ -287,37 +274,22 @@ impl AcquiaHmacConfig {
     /// Signs; stages `content_sha256` (non-empty body only), `auth_params`,
     /// `string_to_sign`, `signature`, `authorization`.
     pub fn sign(&self, parts: &RequestParts<'_>, key: &AcquiaKey) -> Trace {
-        let mut signature = [0u8; BASE64_SHA256_LEN];
-        let (signed, string_to_sign, signature) = self.sign_with_string(parts, key, &mut signature);
-        let mut trace = Trace::with_capacity(5);
-        if let Some(hash) = signed.content_sha256 {
-            trace.push("content_sha256", hash);
-        }
-        trace.push("auth_params", self.auth_params(parts));
-        trace.push("string_to_sign", string_to_sign);
-        trace.push("signature", signature.to_owned());
-        trace.push("authorization", signed.authorization);
-        trace
-    }
-
-    /// The header values, the string signed and the signature (written into
-    /// `signature`); each value is percent-encoded once.
-    fn sign_with_string<'s>(
-        &self,
-        parts: &RequestParts<'_>,
-        key: &AcquiaKey,
-        signature: &'s mut [u8; BASE64_SHA256_LEN],
-    ) -> (RequestSignature, String, &'s str) {
         let encoded = self.encode(parts);
         let content_sha256 = (!parts.body.is_empty()).then(|| content_sha256(parts.body));
         let string_to_sign = write_string_to_sign(parts, &encoded, content_sha256.as_deref());
-        let signature = hmac_base64_into(key, string_to_sign.as_bytes(), signature);
-        let authorization = self.write_authorization(parts, &encoded, signature);
-        let signed = RequestSignature {
-            content_sha256,
-            authorization,
-        };
-        (signed, string_to_sign, signature)
+        let signature = hmac_base64(key, string_to_sign.as_bytes());
+        let authorization = self.write_authorization(parts, &encoded, &signature);
+        let mut auth_params = String::new();
+        encoded.push_to(&mut auth_params);
+        let mut trace = Trace::with_capacity(5);
+        if let Some(hash) = content_sha256 {
+            trace.push("content_sha256", hash);
+        }
+        trace.push("auth_params", auth_params);
+        trace.push("string_to_sign", string_to_sign);
+        trace.push("signature", signature);
+        trace.push("authorization", authorization);
+        trace
     }
 
     /// The `Authorization` header value in the configured layout.
@@ -496,11 +468,11 @@ impl AcquiaHmacConfig {
                 max: self.max_skew_seconds,
             });
         }
-        let mut body_hash = [0u8; BASE64_SHA256_LEN];
+        let mut body_hash = [0u8; 128];
         let content_sha256 = if request.body.is_empty() {
             None
         } else {
-            let computed = base64_sha256(&Sha256::digest(request.body), &mut body_hash);
+            let computed = base64_into(&Sha256::digest(request.body), &mut body_hash);
             let received = header(CONTENT_SHA256_HEADER)
                 .ok_or(RequestVerifyError::MissingHeader(CONTENT_SHA256_HEADER))?;
             if !constant_time_eq(computed.as_bytes(), received.as_bytes()) {
@@ -533,7 +505,7 @@ impl AcquiaHmacConfig {
             timestamp,
         };
         let mismatch = with_string_to_sign(&parts, &self.encode(&parts), content_sha256, |text| {
-            let mut signature = [0u8; BASE64_SHA256_LEN];
+            let mut signature = [0u8; 128];
             let signature = hmac_base64_into(key, text.as_bytes(), &mut signature);
             let matches = constant_time_eq(signature.as_bytes(), params.signature.as_bytes());
             (!matches).then(|| text.to_owned())
@@ -549,15 +521,11 @@ impl AcquiaHmacConfig {
     }
 }
 
-/// Length of a SHA-256 digest in padded base64.
-const BASE64_SHA256_LEN: usize = 44;
-
 /// `digest` in base64, written into `out`: a check needs no `String`.
-fn base64_sha256<'o>(digest: &[u8], out: &'o mut [u8; BASE64_SHA256_LEN]) -> &'o str {
-    let written = STANDARD
-        .encode_slice(digest, out)
-        .expect("32 bytes fit 44 base64 characters");
-    std::str::from_utf8(&out[..written]).expect("base64 is ASCII")
+fn base64_into<'o>(digest: &[u8], out: &'o mut [u8; 128]) -> &'o str {
+    OutputEncoding::Base64
+        .encode_text_into(digest, out)
+        .expect("a SHA-256 digest fits")
 }
 
 /// The string to sign of `parts` whose body hashes to `content_sha256`, written into
@@ -633,7 +601,7 @@ fn push_string_to_sign(
 
 /// base64 SHA-256 of a body, as `X-Authorization-Content-SHA256` carries it.
 pub fn content_sha256(body: &[u8]) -> String {
-    STANDARD.encode(Sha256::digest(body))
+    OutputEncoding::Base64.encode(&Sha256::digest(body))
 }
 
 /// Appends `text` with its ASCII letters in upper case.
@@ -651,19 +619,14 @@ fn push_ascii_lowercase(out: &mut String, text: &str) {
 }
 
 fn hmac_base64(key: &AcquiaKey, message: &[u8]) -> String {
-    // Through a stack buffer: `encode` would zero-fill a heap buffer first.
-    hmac_base64_into(key, message, &mut [0u8; BASE64_SHA256_LEN]).to_owned()
+    hmac_base64_into(key, message, &mut [0u8; 128]).to_owned()
 }
 
 /// The base64 HMAC-SHA256 of `message`, written into `out`.
-fn hmac_base64_into<'o>(
-    key: &AcquiaKey,
-    message: &[u8],
-    out: &'o mut [u8; BASE64_SHA256_LEN],
-) -> &'o str {
+fn hmac_base64_into<'o>(key: &AcquiaKey, message: &[u8], out: &'o mut [u8; 128]) -> &'o str {
     let mut mac = key.mac();
     mac.update(message);
-    base64_sha256(&mac.finalize().into_bytes(), out)
+    base64_into(&mac.finalize().into_bytes(), out)
 }
 
 /// A request as a server received it.
@@ -1033,7 +996,7 @@ mod tests {
                     .to_string()
                     .len()
                     == 1;
-            assert_eq!(is_unreserved(byte), kept, "byte {byte:#04x}");
+            assert_eq!(UNRESERVED[usize::from(byte)], kept, "byte {byte:#04x}");
         }
     }
 

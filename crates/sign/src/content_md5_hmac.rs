@@ -12,7 +12,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
-use crate::encoding::{DigestAlgorithm, Hasher, OutputEncoding};
+use crate::encoding::{DigestAlgorithm, Hasher, OutputEncoding, alphanumerics_and};
 use crate::secret::Secret;
 use crate::trace::Trace;
 
@@ -76,9 +76,7 @@ impl KeyedMac {
             KeyedMac::HmacSha256(_) => MacAlgorithm::HmacSha256,
         }
     }
-}
 
-impl KeyedMac {
     /// The MAC of `message`, encoded as `output` (the MAC itself stays on the stack).
     fn encoded(&self, message: &[u8], output: OutputEncoding) -> String {
         match self {
@@ -344,20 +342,7 @@ fn encode_component(text: &str, out: &mut String) {
 }
 
 /// The bytes a form value keeps as they are.
-const fn is_form_safe(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'*' | b'-' | b'.' | b'_')
-}
-
-/// [`is_form_safe`] of every byte: one load per byte instead of the tests.
-const FORM_SAFE: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut byte = 0;
-    while byte < 256 {
-        table[byte] = is_form_safe(byte as u8);
-        byte += 1;
-    }
-    table
-};
+const FORM_SAFE: [bool; 256] = alphanumerics_and(b"*-._");
 
 /// An RFC 1123 GMT date, as the `Date` header carries it.
 pub fn format_http_date(unix_seconds: u64) -> String {

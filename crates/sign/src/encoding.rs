@@ -27,13 +27,21 @@ impl OutputEncoding {
             OutputEncoding::HexLower => hex_lower(bytes),
             OutputEncoding::HexUpper => to_hex(bytes, b"0123456789ABCDEF"),
             // Through a stack buffer: `encode` would zero-fill a heap buffer first.
-            OutputEncoding::Base64 => match self.encode_into(bytes, &mut [0u8; 128]) {
-                Some(text) => std::str::from_utf8(text)
-                    .expect("base64 is ASCII")
-                    .to_owned(),
+            OutputEncoding::Base64 => match self.encode_text_into(bytes, &mut [0u8; 128]) {
+                Some(text) => text.to_owned(),
                 None => STANDARD.encode(bytes),
             },
         }
+    }
+
+    /// [`OutputEncoding::encode_into`] as text.
+    pub(crate) fn encode_text_into<'b>(
+        self,
+        bytes: &[u8],
+        buf: &'b mut [u8; 128],
+    ) -> Option<&'b str> {
+        let text = self.encode_into(bytes, buf)?;
+        Some(std::str::from_utf8(text).expect("hex and base64 are ASCII"))
     }
 
     /// Encodes `bytes` into `buf` without allocating; `None` when the text does not
@@ -94,6 +102,23 @@ fn hex_into(bytes: &[u8], digits: &[u8; 16], buf: &mut [u8]) -> Option<usize> {
         pair[1] = digits[usize::from(b & 0x0f)];
     }
     Some(bytes.len() * 2)
+}
+
+/// Which bytes an encoding keeps as they are, when it keeps ASCII letters, digits and
+/// `marks`: a table, so a check is one load per byte.
+pub(crate) const fn alphanumerics_and(marks: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = (byte as u8).is_ascii_alphanumeric();
+        byte += 1;
+    }
+    let mut mark = 0;
+    while mark < marks.len() {
+        table[marks[mark] as usize] = true;
+        mark += 1;
+    }
+    table
 }
 
 /// Lowercase hex of `bytes`.

@@ -43,8 +43,7 @@ pub fn split_url(url: &str) -> Result<Target<'_>, UrlError> {
     } else {
         return Err(fail("the scheme is not http or https"));
     };
-    // One pass over the authority: where it ends, its last `@` and `:`, and whether
-    // it has capitals to lower.
+    // One pass over the authority: where it ends, and its last `@` and `:`.
     let (mut end, mut last_at, mut last_colon) = (rest.len(), None, None);
     for (index, byte) in rest.bytes().enumerate() {
         match byte {

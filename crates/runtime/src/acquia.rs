@@ -9,7 +9,6 @@ use paysmith_sign::acquia_hmac::{
     RESPONSE_SIGNATURE_HEADER, RequestParts, TIMESTAMP_HEADER, split_url,
 };
 use paysmith_sign::binding::AcquiaBinding;
-use paysmith_sign::content_md5_hmac::{form_len_hint, push_form};
 
 use crate::error::{Error, ErrorKind, RawBody};
 use crate::request::{HeaderText, SignedRequest};
@@ -84,11 +83,7 @@ impl<'a> AcquiaSigner<'a> {
         query: &[(String, String)],
         body: Vec<u8>,
     ) -> Result<SignedRequest, Error> {
-        let mut url = self.transport.url_with_room(path, form_len_hint(query) + 1);
-        if !query.is_empty() {
-            url.push('?');
-            push_form(&mut url, query);
-        }
+        let url = self.transport.url_with_form(path, query);
         let target =
             split_url(&url).map_err(|e| Error::new(operation, ErrorKind::Build(e.to_string())))?;
         let mut signed_headers: Vec<(&str, &str)> =

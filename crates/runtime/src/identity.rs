@@ -4,7 +4,6 @@
 //! signed is byte for byte what is sent.
 
 use paysmith_sign::bitpay_ecdsa::{BitpayEcdsaConfig, BitpayKey, request_signature_hex};
-use paysmith_sign::content_md5_hmac::{form_len_hint, push_form};
 
 use crate::error::{Error, ErrorKind};
 use crate::request::{HeaderText, SignedRequest};
@@ -29,11 +28,7 @@ impl IdentitySigner<'_> {
         query: &[(String, String)],
         body: Vec<u8>,
     ) -> SignedRequest {
-        let mut url = self.transport.url_with_room(path, form_len_hint(query) + 1);
-        if !query.is_empty() {
-            url.push('?');
-            push_form(&mut url, query);
-        }
+        let url = self.transport.url_with_form(path, query);
         let mut headers: Vec<(HeaderText, HeaderText)> = Vec::with_capacity(self.headers.len() + 3);
         headers.extend(
             self.headers

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use paysmith_sign::content_md5_hmac::{form_len_hint, push_form};
+
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, ErrorKind};
 use crate::nonce::{NonceSource, RandomNonce};
@@ -87,6 +89,17 @@ impl Transport {
 
     pub fn url(&self, path: &str) -> String {
         self.url_with_room(path, 0)
+    }
+
+    /// [`Transport::url`] with `pairs` form-encoded into its query (none when empty),
+    /// written straight into the URL.
+    pub fn url_with_form(&self, path: &str, pairs: &[(String, String)]) -> String {
+        let mut url = self.url_with_room(path, form_len_hint(pairs) + 1);
+        if !pairs.is_empty() {
+            url.push('?');
+            push_form(&mut url, pairs);
+        }
+        url
     }
 
     /// [`Transport::url`] with `room` more bytes reserved, for a query to follow.

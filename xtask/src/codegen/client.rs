@@ -307,35 +307,37 @@ fn client(ctx: &Context) -> TokenStream {
         .then(|| quote!(key_shard: Option<::std::sync::Arc<::paysmith_types::sign::ShardKey>>,));
     let shard_init = uses_shard.then(|| quote!(key_shard: None,));
     // One kept key per secret credential, in the field its endpoints read it from.
-    let kept_keys: BTreeMap<String, (String, &str)> = api
+    let kept_keys: BTreeMap<String, (Ident, String, TokenStream)> = api
         .endpoints
         .iter()
         .filter_map(|e| match ctx.scheme(e.auth.as_deref()?).http.as_ref()? {
             HttpBinding::AcquiaAuthorization(binding) => {
                 let secret = &*binding.secret_credential;
-                let doc = format!("`{secret}` decoded once, on the first request.");
-                Some((acquia_key_cache(secret), (doc, "acquia::KeyCache")))
+                Some((
+                    acquia_key_cache(secret),
+                    format!("`{secret}` decoded once, on the first request."),
+                    quote!(::paysmith_runtime::acquia::KeyCache),
+                ))
             }
             HttpBinding::ContentMd5Authorization(binding) => {
                 let secret = &*binding.secret_credential;
-                let doc = format!("The MAC keyed with `{secret}` once, on the first request.");
-                Some((mac_key_cache(secret), (doc, "content_md5::MacKeyCache")))
+                Some((
+                    mac_key_cache(secret),
+                    format!("The MAC keyed with `{secret}` once, on the first request."),
+                    quote!(::paysmith_runtime::content_md5::MacKeyCache),
+                ))
             }
             _ => None,
         })
-        .map(|(field, kept)| (field.to_string(), kept))
+        .map(|kept| (kept.0.to_string(), kept))
         .collect();
-    let key_cache_fields = kept_keys.iter().map(|(field, (text, ty))| {
-        let (field, doc) = (ident(field), doc(text));
-        let ty: TokenStream = format!("::paysmith_runtime::{ty}")
-            .parse()
-            .expect("a type path");
+    let key_cache_fields = kept_keys.values().map(|(field, text, ty)| {
+        let doc = doc(text);
         quote!(#doc #field: #ty,)
     });
-    let key_cache_inits = kept_keys.keys().map(|field| {
-        let field = ident(field);
-        quote!(#field: Default::default(),)
-    });
+    let key_cache_inits = kept_keys
+        .values()
+        .map(|(field, _, _)| quote!(#field: Default::default(),));
     let shard_methods = uses_shard.then(|| shard_methods(ctx));
     let endpoints = api.endpoints.iter().map(|e| endpoint(ctx, e));
     let confirms = api.callbacks.iter().filter_map(|c| {

@@ -8,11 +8,12 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-mod flat;
+pub(crate) mod flat;
 
 /// A JSON object's scalar fields as signing parameters, and the text of the one
 /// string field set apart (a callback's signature).
@@ -32,9 +33,43 @@ pub struct ScalarFields<'a> {
 pub fn read_scalar_object<'a>(body: &'a [u8], set_apart: Option<&str>) -> Option<ScalarFields<'a>> {
     // Most bodies are flat and free of escapes: one pass over the bytes reads them.
     // The rest are read by serde_json, to the same result (held by a property test).
-    match flat::read(body, Collector::new(set_apart)) {
+    match read_flat(body, set_apart) {
         Some(collected) => collected.finish(),
         None => read_with_serde(body, set_apart),
+    }
+}
+
+/// The one-pass reading of `body` into a collector, when it reads the body at all.
+fn read_flat<'a, 's>(body: &'a [u8], set_apart: Option<&'s str>) -> Option<Collector<'a, 's>> {
+    let text = std::str::from_utf8(body).ok()?;
+    let mut sink = FlatCollector {
+        text,
+        collector: Collector::new(set_apart),
+    };
+    flat::read(body, &mut sink)?;
+    Some(sink.collector)
+}
+
+/// Hands the one-pass reading's fields to a [`Collector`] as text.
+struct FlatCollector<'a, 's> {
+    text: &'a str,
+    collector: Collector<'a, 's>,
+}
+
+impl flat::FieldSink for FlatCollector<'_, '_> {
+    fn field(&mut self, key: Range<usize>, value: Range<usize>, kind: flat::Kind) -> bool {
+        // Every range ends at an ASCII delimiter of valid UTF-8, so it is text.
+        let (Some(key), Some(text)) = (self.text.get(key), self.text.get(value)) else {
+            return false;
+        };
+        let value = match kind {
+            flat::Kind::String | flat::Kind::Plain => Scalar::Text(Cow::Borrowed(text)),
+            flat::Kind::Exponent => Scalar::Text(number_text(text)),
+            flat::Kind::Null => Scalar::Null,
+        };
+        self.collector
+            .field(Cow::Borrowed(key), Some(value), kind == flat::Kind::String);
+        true
     }
 }
 
@@ -219,7 +254,7 @@ mod tests {
         body: &'a [u8],
         set_apart: Option<&str>,
     ) -> Option<Option<ScalarFields<'a>>> {
-        flat::read(body, Collector::new(set_apart)).map(Collector::finish)
+        read_flat(body, set_apart).map(Collector::finish)
     }
 
     #[test]

@@ -3,18 +3,33 @@
 //! a syntax error) gives `None` and is left to serde_json, which reads it fully and
 //! names what is wrong.
 
-use std::borrow::Cow;
+use std::ops::Range;
 
-use super::{Collector, Scalar, number_text};
+/// How a field's value is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A string; its range is the text between the quotes.
+    String,
+    /// A number without an exponent, or `true` or `false`: the text as written.
+    Plain,
+    /// A number with an exponent, whose `Value` text differs from the body's.
+    Exponent,
+    Null,
+}
 
-/// The collector with every field of `body` given to it, or `None` when the body is
-/// not a flat, escape-free JSON object.
-pub(super) fn read<'a, 's>(
-    body: &'a [u8],
-    mut collector: Collector<'a, 's>,
-) -> Option<Collector<'a, 's>> {
-    // Valid UTF-8 as a whole: every slice cut at an ASCII delimiter is then text.
-    let text = std::str::from_utf8(body).ok()?;
+/// Takes each field of a flat object as it is read.
+pub(crate) trait FieldSink {
+    /// One field: where its key's text and its value's text are in the body. `false`
+    /// stops the reading, which then gives `None`.
+    fn field(&mut self, key: Range<usize>, value: Range<usize>, kind: Kind) -> bool;
+}
+
+/// Gives every field of `body` to `sink`; `None` when the body is not a flat,
+/// escape-free JSON object of valid UTF-8, or when the sink stopped the reading.
+pub(crate) fn read(body: &[u8], sink: &mut impl FieldSink) -> Option<()> {
+    // Bytes above ASCII seen inside strings; outside them only ASCII is accepted, so
+    // an ASCII body needs no UTF-8 validation.
+    let mut high = 0u64;
     let mut at = skip_whitespace(body, 0);
     if *body.get(at)? != b'{' {
         return None;
@@ -27,14 +42,17 @@ pub(super) fn read<'a, 's>(
             if *body.get(at)? != b'"' {
                 return None;
             }
-            let (key, after) = string(text, at + 1)?;
-            at = skip_whitespace(body, after);
+            let key_end = string_end(body, at + 1, &mut high)?;
+            let key = at + 1..key_end;
+            at = skip_whitespace(body, key_end + 1);
             if *body.get(at)? != b':' {
                 return None;
             }
             at = skip_whitespace(body, at + 1);
-            let (value, quoted, after) = scalar(text, at)?;
-            collector.field(Cow::Borrowed(key), Some(value), quoted);
+            let (value, kind, after) = scalar(body, at, &mut high)?;
+            if !sink.field(key, value, kind) {
+                return None;
+            }
             at = skip_whitespace(body, after);
             match *body.get(at)? {
                 b',' => at = skip_whitespace(body, at + 1),
@@ -46,7 +64,19 @@ pub(super) fn read<'a, 's>(
             }
         }
     }
-    (skip_whitespace(body, at) == body.len()).then_some(collector)
+    (skip_whitespace(body, at) == body.len()).then_some(())?;
+    utf8_checked(body, high)
+}
+
+/// `Some` when `body` is valid UTF-8, given `high`, the strings' bytes or-ed together
+/// (see [`string_end`]): outside strings only ASCII is read, so a body whose strings
+/// are ASCII needs no check.
+#[inline(always)]
+pub(crate) fn utf8_checked(body: &[u8], high: u64) -> Option<()> {
+    if high & HIGH != 0 {
+        std::str::from_utf8(body).ok()?;
+    }
+    Some(())
 }
 
 // The small readers below are inlined into `read`: left to the compiler, a callback
@@ -54,54 +84,50 @@ pub(super) fn read<'a, 's>(
 
 /// Where the JSON whitespace (space, tab, line feed, carriage return) from `at` ends.
 #[inline(always)]
-fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
+pub(crate) fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(at) {
         at += 1;
     }
     at
 }
 
-/// The text of the string whose text starts at `start` (after its opening quote), and
-/// where it ends after its closing quote; `None` at an escape, a control character or
-/// the end of the body.
+/// A scalar value at `at`: where its text is, its kind, and where it ends; `None` for
+/// an array, an object, an escaped string or anything that is not JSON.
 #[inline(always)]
-fn string(text: &str, start: usize) -> Option<(&str, usize)> {
-    let bytes = text.as_bytes();
-    let end = start + special_byte(bytes.get(start..)?)?;
-    if bytes[end] != b'"' {
-        return None;
-    }
-    Some((text.get(start..end)?, end + 1))
-}
-
-/// A scalar value at `at`, whether it was a string, and where it ends; `None` for an
-/// array, an object, an escaped string or anything that is not JSON.
-#[inline(always)]
-fn scalar(text: &str, at: usize) -> Option<(Scalar<'_>, bool, usize)> {
-    let bytes = text.as_bytes();
-    let word = |word: &'static str| {
+pub(crate) fn scalar(
+    body: &[u8],
+    at: usize,
+    high: &mut u64,
+) -> Option<(Range<usize>, Kind, usize)> {
+    let word = |word: &[u8], kind: Kind| {
         let end = at + word.len();
-        (bytes.get(at..end)? == word.as_bytes()).then_some((word, end))
+        (body.get(at..end)? == word).then_some((at..end, kind, end))
     };
-    match *bytes.get(at)? {
+    match *body.get(at)? {
         b'"' => {
-            let (value, end) = string(text, at + 1)?;
-            Some((Scalar::Text(Cow::Borrowed(value)), true, end))
+            let end = string_end(body, at + 1, high)?;
+            Some((at + 1..end, Kind::String, end + 1))
         }
-        b't' => word("true").map(|(t, end)| (Scalar::Text(Cow::Borrowed(t)), false, end)),
-        b'f' => word("false").map(|(f, end)| (Scalar::Text(Cow::Borrowed(f)), false, end)),
-        b'n' => word("null").map(|(_, end)| (Scalar::Null, false, end)),
+        b't' => word(b"true", Kind::Plain),
+        b'f' => word(b"false", Kind::Plain),
+        b'n' => word(b"null", Kind::Null),
         b'-' | b'0'..=b'9' => {
-            let end = number_end(bytes, at)?;
-            Some((Scalar::Text(number_text(text.get(at..end)?)), false, end))
+            let (end, exponent) = number_end(body, at)?;
+            let kind = if exponent {
+                Kind::Exponent
+            } else {
+                Kind::Plain
+            };
+            Some((at..end, kind, end))
         }
         _ => None,
     }
 }
 
-/// Where the number at `at` ends, as JSON writes numbers:
-/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-fn number_end(bytes: &[u8], mut at: usize) -> Option<usize> {
+/// Where the number at `at` ends, and whether it has an exponent, as JSON writes
+/// numbers: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+#[inline(always)]
+fn number_end(bytes: &[u8], mut at: usize) -> Option<(usize, bool)> {
     let digits = |mut at: usize| {
         while let Some(b'0'..=b'9') = bytes.get(at) {
             at += 1;
@@ -120,63 +146,107 @@ fn number_end(bytes: &[u8], mut at: usize) -> Option<usize> {
     if bytes.get(at) == Some(&b'.') {
         at = some_digits(at + 1)?;
     }
-    if let Some(b'e' | b'E') = bytes.get(at) {
+    let exponent = matches!(bytes.get(at), Some(b'e' | b'E'));
+    if exponent {
         at += 1;
         if let Some(b'+' | b'-') = bytes.get(at) {
             at += 1;
         }
         at = some_digits(at)?;
     }
-    Some(at)
+    Some((at, exponent))
 }
 
-/// Offset of the first byte that ends or interrupts a string's plain text: a quote,
-/// a backslash or a control character. Eight bytes are tested at a time.
+const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// Where the string whose text starts at `start` has its closing quote; `None` at an
+/// escape, a control character or the end of the body. Eight bytes are tested at a
+/// time, read from the body past the string's end where it has them; the bytes of
+/// the text are or-ed into `high`.
 #[inline(always)]
-fn special_byte(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-    // High bit set in each byte of `x` that is zero; exact up to the first one, which
-    // is all that is read.
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let mut chunks = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let x = u64::from_le_bytes(chunk.try_into().ok()?);
-        let found = zero(x ^ (ONES * u64::from(b'"')))
-            | zero(x ^ (ONES * u64::from(b'\\')))
-            // Bytes below 0x20: subtracting 0x20 borrows into their high bit.
-            | (x.wrapping_sub(ONES * 0x20) & !x & HIGH);
+pub(crate) fn string_end(body: &[u8], start: usize, high: &mut u64) -> Option<usize> {
+    let mut at = start;
+    loop {
+        let x = match body.get(at..at + 8) {
+            Some(eight) => u64::from_le_bytes(eight.try_into().ok()?),
+            None => last_word(body, at)?,
+        };
+        let found = specials(x);
         if found != 0 {
-            return Some(offset + (found.trailing_zeros() / 8) as usize);
+            // The bytes before the first special one are the string's.
+            *high |= x & ((found & found.wrapping_neg()) - 1);
+            let end = at + (found.trailing_zeros() / 8) as usize;
+            return (body.get(end) == Some(&b'"')).then_some(end);
         }
-        offset += 8;
+        *high |= x;
+        at += 8;
     }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .map(|i| offset + i)
+}
+
+/// The body's bytes from `at` to its end, fewer than eight, as a word padded with
+/// zeros: a control character, so a scan stops at the body's end.
+#[cold]
+fn last_word(body: &[u8], at: usize) -> Option<u64> {
+    let rest = body.get(at..)?;
+    let mut padded = [0u8; 8];
+    padded[..rest.len()].copy_from_slice(rest);
+    Some(u64::from_le_bytes(padded))
+}
+
+/// The high bit set in each byte of `x` that ends or interrupts a string's plain text
+/// (a quote, a backslash or a control character); exact up to the first one, which
+/// is all that is read.
+#[inline(always)]
+fn specials(x: u64) -> u64 {
+    // With bit 1 flipped, the quote (0x22) and the control characters are exactly the
+    // bytes below 0x21; subtracting 0x21 borrows into their high bit.
+    let flipped = x ^ (ONES * 0x02);
+    let backslashes = x ^ (ONES * u64::from(b'\\'));
+    ((flipped.wrapping_sub(ONES * 0x21) & !flipped)
+        | (backslashes.wrapping_sub(ONES) & !backslashes))
+        & HIGH
 }
 
 #[cfg(test)]
 mod tests {
-    use super::special_byte;
+    use super::{HIGH, string_end};
+
+    fn end(bytes: &[u8]) -> Option<usize> {
+        string_end(bytes, 0, &mut 0)
+    }
 
     #[test]
-    fn special_byte_finds_the_first_quote_backslash_or_control() {
-        assert_eq!(special_byte(b"abc\"def"), Some(3));
-        assert_eq!(special_byte(b"abcdefgh\\\""), Some(8));
-        assert_eq!(special_byte(b"abcdefghijklm\x1f\""), Some(13));
-        assert_eq!(special_byte("é€ abcdefgh\"".as_bytes()), Some(14));
-        assert_eq!(special_byte(b"\x7f\x80\xff abcdefghijk"), None);
-        assert_eq!(special_byte(b""), None);
+    fn string_end_finds_the_closing_quote_and_stops_at_escapes_and_controls() {
+        assert_eq!(end(b"abc\"def"), Some(3));
+        assert_eq!(end(b"abcdefgh\\\""), None);
+        assert_eq!(end(b"abcdefghijklm\x1f\""), None);
+        assert_eq!(end("é€ abcdefgh\"".as_bytes()), Some(14));
+        assert_eq!(end(b"\x7f\x80\xff abcdefghijk"), None);
+        assert_eq!(end(b""), None);
         // A match after a borrow must not hide an earlier one, at every offset.
         for at in 0..20 {
             let mut bytes = vec![b'a'; 24];
             bytes[at] = b'"';
             bytes[at + 1] = 0x01;
-            assert_eq!(special_byte(&bytes), Some(at));
+            assert_eq!(end(&bytes), Some(at));
+        }
+    }
+
+    #[test]
+    fn string_end_flags_bytes_above_ascii_in_the_text_only() {
+        let high = |bytes: &[u8]| {
+            let mut high = 0;
+            string_end(bytes, 0, &mut high);
+            high & HIGH != 0
+        };
+        assert!(!high(b"abc\"\xff\xff"));
+        assert!(!high(b"abcdefghijk\"\xc3\xa9"));
+        for at in 0..20 {
+            let mut bytes = vec![b'a'; 24];
+            bytes[at] = 0xc3;
+            bytes[20] = b'"';
+            assert!(high(&bytes), "{at}");
         }
     }
 }

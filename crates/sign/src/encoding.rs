@@ -176,6 +176,24 @@ impl Hasher {
         }
     }
 
+    /// The digest of `data`, in one pass.
+    pub(crate) fn digest(algorithm: DigestAlgorithm, data: &[u8]) -> DigestBytes {
+        let mut out = DigestBytes {
+            buf: [0; 32],
+            len: 0,
+        };
+        let mut put = |bytes: &[u8]| {
+            out.buf[..bytes.len()].copy_from_slice(bytes);
+            out.len = bytes.len();
+        };
+        match algorithm {
+            DigestAlgorithm::Md5 => put(&Md5::digest(data)),
+            DigestAlgorithm::Sha1 => put(&Sha1::digest(data)),
+            DigestAlgorithm::Sha256 => put(&Sha256::digest(data)),
+        }
+        out
+    }
+
     pub(crate) fn finish(self) -> DigestBytes {
         let mut out = DigestBytes {
             buf: [0; 32],

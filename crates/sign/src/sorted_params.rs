@@ -42,7 +42,7 @@ use crate::trace::Trace;
 
 mod plan;
 
-pub use plan::KeyPlan;
+pub use plan::{CallbackPlan, KeyPlan};
 
 /// Parameters of the `sorted-params-digest` family.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -248,30 +248,32 @@ impl<'a> Separator<'a> {
 }
 
 /// Copies `bytes` into `out` at `at` and returns where they end. Pieces of up to 32
-/// bytes, most keys and values, are a few fixed-size moves (overlapping when the
-/// piece is shorter than two), not a call to `memcpy`.
-#[inline]
+/// bytes, most keys and values, are two word moves (overlapping when the piece is
+/// shorter than two words), not a call to `memcpy`.
+#[inline(always)]
 fn put(out: &mut [u8], at: usize, bytes: &[u8]) -> usize {
     let n = bytes.len();
     let to = &mut out[at..at + n];
+    // Each size moves its words as integers: as slice copies, the compiler merges the
+    // sizes' second moves into one `memcpy` call of variable length.
+    macro_rules! two_words {
+        ($word:ty) => {{
+            const W: usize = std::mem::size_of::<$word>();
+            let word = |from: &[u8]| <$word>::from_le_bytes(from.try_into().expect("W bytes"));
+            let (head, tail) = (word(&bytes[..W]), word(&bytes[n - W..]));
+            to[..W].copy_from_slice(&head.to_le_bytes());
+            to[n - W..].copy_from_slice(&tail.to_le_bytes());
+        }};
+    }
     match n {
         1..=3 => {
             to[0] = bytes[0];
             to[n / 2] = bytes[n / 2];
             to[n - 1] = bytes[n - 1];
         }
-        17..=32 => {
-            to[..16].copy_from_slice(&bytes[..16]);
-            to[n - 16..].copy_from_slice(&bytes[n - 16..]);
-        }
-        8..=16 => {
-            to[..8].copy_from_slice(&bytes[..8]);
-            to[n - 8..].copy_from_slice(&bytes[n - 8..]);
-        }
-        4..=7 => {
-            to[..4].copy_from_slice(&bytes[..4]);
-            to[n - 4..].copy_from_slice(&bytes[n - 4..]);
-        }
+        4..=7 => two_words!(u32),
+        8..=16 => two_words!(u64),
+        17..=32 => two_words!(u128),
         _ => to.copy_from_slice(bytes),
     }
     at + n
@@ -293,6 +295,48 @@ fn with_buffer<R>(len: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
 /// Text of joined `&str` pieces (always UTF-8).
 fn utf8(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Whether `text` is the hex of `bytes`, in either case, compared in constant time.
+/// Four bytes' digits are made and compared at a time, without a text buffer.
+fn hex_equals(bytes: &[u8], text: &[u8]) -> bool {
+    if text.len() != bytes.len() * 2 {
+        return false;
+    }
+    // Letters may come in either case: bit 5 (0x20) of a received letter is not
+    // compared. Only letters have bit 6 set, so it marks them.
+    let differs = |expected: u64, received: u64| {
+        let caseless = (expected >> 1) & 0x2020_2020_2020_2020;
+        (received | caseless) ^ expected
+    };
+    let mut fours = bytes.chunks_exact(4);
+    let mut difference = 0;
+    for (four, eight) in (&mut fours).zip(text.chunks_exact(8)) {
+        let four = u32::from_le_bytes(four.try_into().expect("four bytes"));
+        difference |= differs(hex_digits(four.into()), word(eight));
+    }
+    let rest = fours.remainder();
+    if !rest.is_empty() {
+        // Past the last bytes' digits both sides are zero padding.
+        let digits = hex_digits(word(rest)) & (u64::MAX >> (64 - 16 * rest.len()));
+        difference |= differs(digits, word(&text[text.len() - 2 * rest.len()..]));
+    }
+    bool::from(difference.ct_eq(&0))
+}
+
+/// The lowercase hex digits of the low four bytes of `x`, one per byte of the result,
+/// first byte's first.
+#[inline(always)]
+fn hex_digits(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Byte i of `x` to byte 2i.
+    let lanes = (x & 0xffff | (x & 0xffff_0000) << 16) & 0x0000_ffff_0000_ffff;
+    let lanes = (lanes | lanes << 8) & 0x00ff_00ff_00ff_00ff;
+    // Its high nibble stays in byte 2i, its low nibble goes to byte 2i + 1.
+    let nibbles = (lanes >> 4 | lanes << 8) & (ONES * 0x0f);
+    // 1 in each byte whose nibble is ten or more: adding six carries into bit 4.
+    let letters = (nibbles + ONES * 6) >> 4 & ONES;
+    nibbles + ONES * u64::from(b'0') + letters * u64::from(b'a' - b'0' - 10)
 }
 
 /// Compares a computed signature with a received one in constant time; hex compares
@@ -496,6 +540,29 @@ impl SortedParamsConfig {
         h.finish()
     }
 
+    /// Whether `signature` is `digest` in the output encoding, compared in constant time.
+    #[inline]
+    fn signs_as(&self, digest: &DigestBytes, signature: &[u8]) -> bool {
+        if self.output.is_hex() {
+            hex_equals(digest.as_slice(), signature)
+        } else {
+            self.encodes_as(digest, signature)
+        }
+    }
+
+    /// [`SortedParamsConfig::signs_as`] through the encoded text, for encodings other
+    /// than hex.
+    fn encodes_as(&self, digest: &DigestBytes, signature: &[u8]) -> bool {
+        let mut text = [0u8; 128];
+        match self.output.encode_into(digest.as_slice(), &mut text) {
+            Some(expected) => signatures_equal(self.output, expected, signature),
+            None => {
+                let expected = self.output.encode(digest.as_slice());
+                signatures_equal(self.output, expected.as_bytes(), signature)
+            }
+        }
+    }
+
     /// The signed string for the trace; `concat` sizes the buffer exactly,
     /// so no reallocation leaves a stray copy of the secret.
     fn signed_string(&self, canonical: &str, has_params: bool, secret: &Secret) -> String {
@@ -590,15 +657,7 @@ impl SortedParamsConfig {
     {
         let pairs = self.ordered(params)?;
         let digest = self.digest_pairs(pairs.pairs(), secret);
-        let mut text = [0u8; 128];
-        let equal = match self.output.encode_into(digest.as_slice(), &mut text) {
-            Some(expected) => signatures_equal(self.output, expected, signature.as_bytes()),
-            None => {
-                let expected = self.output.encode(digest.as_slice());
-                signatures_equal(self.output, expected.as_bytes(), signature.as_bytes())
-            }
-        };
-        if equal {
+        if self.signs_as(&digest, signature.as_bytes()) {
             return Ok(());
         }
         let expected = self.output.encode(digest.as_slice());
@@ -915,6 +974,33 @@ mod tests {
                 matches!(config().canonical(params), Err(SignError::DuplicateKey(k)) if k == first),
                 "{params:?}"
             );
+        }
+    }
+
+    #[test]
+    fn hex_equals_is_hex_in_either_case() {
+        let bytes: Vec<u8> = (0..=255u8).chain([0x00, 0x9f, 0xff, 0x0a]).collect();
+        for len in (0..=20).chain([64, bytes.len()]) {
+            let bytes = &bytes[bytes.len() - len..];
+            let lower = hex::encode(bytes);
+            assert!(hex_equals(bytes, lower.as_bytes()), "{lower}");
+            assert!(hex_equals(bytes, hex::encode_upper(bytes).as_bytes()));
+            assert!(!hex_equals(bytes, lower.get(1..).unwrap_or("0").as_bytes()));
+            assert!(!hex_equals(bytes, format!("{lower}0").as_bytes()));
+            // Every digit matters, and only its case is free.
+            for at in 0..lower.len() {
+                let mut changed = lower.clone().into_bytes();
+                for wrong in [b'0', b'9', b'a', b'f', b'g', b'G', b':', b'`', 0x80] {
+                    changed[at] = wrong;
+                    let same = wrong.eq_ignore_ascii_case(&lower.as_bytes()[at]);
+                    assert_eq!(
+                        hex_equals(bytes, &changed),
+                        same,
+                        "{}",
+                        String::from_utf8_lossy(&changed)
+                    );
+                }
+            }
         }
     }
 

@@ -1,8 +1,13 @@
 //! Signing order worked out once, for requests whose keys are known in advance.
 
-use super::{SortedParamsConfig, put};
+use super::{SecretPlacement, SortedParamsConfig, put};
+use crate::encoding::{DigestBytes, Hasher};
 use crate::error::SignError;
 use crate::secret::Secret;
+
+mod callback;
+
+pub use callback::CallbackPlan;
 
 /// Most keys a plan places; a request with more is sorted.
 const MOST_KEYS: usize = 64;
@@ -43,7 +48,7 @@ pub struct KeyPlan {
     fingerprints: Vec<Fingerprint>,
     /// Per key: the pair separator, the key and the key-value separator, which come
     /// before its value in the string to sign (the first pair without the separator).
-    leads: Vec<Box<[u8]>>,
+    leads: Vec<Lead>,
     /// One bit per key the scheme never signs (its excluded keys).
     excluded: u64,
     /// Positions in `keys`, in signing order; `None` when no request can be placed
@@ -62,8 +67,7 @@ impl KeyPlan {
             .any(|w| keys[usize::from(w[0])] == keys[usize::from(w[1])]);
         let leads = keys
             .iter()
-            .map(|key| [&config.pair_separator, *key, &config.kv_separator].concat())
-            .map(|lead| lead.into_bytes().into_boxed_slice())
+            .map(|key| Lead::new([&config.pair_separator, *key, &config.kv_separator].concat()))
             .collect();
         let excluded = keys
             .iter()
@@ -80,7 +84,7 @@ impl KeyPlan {
             fingerprints: keys
                 .iter()
                 .filter(|_| placeable)
-                .map(|key| Fingerprint::of(key))
+                .map(|key| Fingerprint::of(key.as_bytes()))
                 .collect(),
             leads,
             excluded,
@@ -119,31 +123,88 @@ impl KeyPlan {
         ) else {
             return self.config.signature(params, secret);
         };
-        let signed = order
-            .iter()
-            .map(|&at| usize::from(at))
-            .filter(|at| kept & 1 << at != 0);
-        // On the stack unless long; not through `with_buffer`, whose closure is not
-        // inlined here (about 400 instructions more per request).
-        let mut stack = [0u8; 1024];
-        let mut heap = Vec::new();
-        let out = match stack.get_mut(..len) {
-            Some(out) => out,
-            None => {
-                heap.resize(len, 0);
-                &mut heap[..]
-            }
+        Ok(self.config.output.encode(
+            self.digest_placed(
+                order,
+                |at| (values[at].as_bytes(), values[at].len()),
+                kept,
+                len,
+                secret,
+            )
+            .as_slice(),
+        ))
+    }
+
+    /// The digest of the values in the `kept` slots (one bit per position), joined in
+    /// signing `order`; `len` is their joined length at most. `value` gives each value's
+    /// length and bytes from its start on, which may run past its end: the pieces are
+    /// copied as whole words where there is room.
+    #[inline]
+    fn digest_placed<'v>(
+        &self,
+        order: &[u8],
+        value: impl Fn(usize) -> (&'v [u8], usize),
+        kept: u64,
+        len: usize,
+        secret: &Secret,
+    ) -> DigestBytes {
+        let config = &self.config;
+        let secret = secret.expose().as_bytes();
+        // The secret is written into the buffer too, so the digest takes one pass over
+        // one slice; it is overwritten once hashed.
+        let (before, after) = match &config.secret_placement {
+            SecretPlacement::Append => (0, secret.len()),
+            SecretPlacement::Prepend => (secret.len(), 0),
+            SecretPlacement::AppendParam { key } => (
+                0,
+                config.pair_separator.len() + key.len() + config.kv_separator.len() + secret.len(),
+            ),
+        };
+        let total = before + len + after + ROOM;
+        // On the stack unless long, in a buffer no larger than needed, as it is zeroed
+        // first; not through `with_buffer`, whose closure is not inlined here (about
+        // 400 instructions more per request).
+        let (mut short, mut long, mut heap);
+        let out = if total <= 256 {
+            short = [0u8; 256];
+            &mut short[..total]
+        } else if total <= 1024 {
+            long = [0u8; 1024];
+            &mut long[..total]
+        } else {
+            heap = vec![0u8; total];
+            &mut heap[..]
         };
         // The first pair has no separator before it.
-        let mut skip = self.config.pair_separator.len();
-        let mut end = 0;
-        for at in signed {
-            end = put(out, end, &self.leads[at][skip..]);
-            end = put(out, end, values[at].as_bytes());
-            skip = 0;
+        let mut skip = config.pair_separator.len();
+        let mut end = before;
+        for at in order.iter().map(|&at| usize::from(at)) {
+            if kept & 1 << at != 0 {
+                let lead = &self.leads[at];
+                end = put_from(out, end, &lead.room[skip..], lead.len - skip);
+                let (room, len) = value(at);
+                end = put_from(out, end, room, len);
+                skip = 0;
+            }
         }
-        let digest = self.config.digest_of(&out[..end], kept != 0, secret);
-        Ok(self.config.output.encode(digest.as_slice()))
+        let secret_at = match &config.secret_placement {
+            SecretPlacement::Prepend => 0,
+            SecretPlacement::Append => end,
+            SecretPlacement::AppendParam { key } => {
+                if kept != 0 {
+                    end = put(out, end, config.pair_separator.as_bytes());
+                }
+                end = put(out, end, key.as_bytes());
+                put(out, end, config.kv_separator.as_bytes())
+            }
+        };
+        put(out, secret_at, secret);
+        end = end.max(secret_at + secret.len());
+        let digest = Hasher::digest(config.digest, &out[..end]);
+        let copy = &mut out[secret_at..secret_at + secret.len()];
+        copy.fill(0);
+        std::hint::black_box(copy);
+        digest
     }
 
     /// Puts each value in its key's slot when `params` follow the plan, and returns
@@ -164,7 +225,7 @@ impl KeyPlan {
             if !dropped {
                 values[at] = value;
                 kept |= 1 << at;
-                len += self.leads[at].len() + value.len();
+                len += self.leads[at].len + value.len();
             }
         }
         Some((kept, len))
@@ -173,12 +234,55 @@ impl KeyPlan {
     /// Position of `key` at or after `next`, which then moves past it.
     #[inline]
     fn find(&self, next: &mut usize, key: &str) -> Option<usize> {
-        let print = Fingerprint::of(key);
-        let at = (*next..self.fingerprints.len()).find(|&at| {
-            self.fingerprints[at] == print && (print.len <= 16 || *self.keys[at] == *key)
-        })?;
+        let key = key.as_bytes();
+        let at = self.position_in(*next..self.fingerprints.len(), key)?;
         *next = at + 1;
         Some(at)
+    }
+
+    #[inline]
+    fn position_in(&self, range: std::ops::Range<usize>, key: &[u8]) -> Option<usize> {
+        let print = Fingerprint::of(key);
+        range.into_iter().find(|&at| {
+            self.fingerprints[at] == print && (print.len <= 16 || self.keys[at].as_bytes() == key)
+        })
+    }
+}
+
+/// Room copies may run into past a piece's end: pieces of up to this many bytes are
+/// copied as whole words where both sides have it.
+const ROOM: usize = 32;
+
+/// What comes before a key's value in the string to sign, followed by [`ROOM`] bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Lead {
+    room: Box<[u8]>,
+    len: usize,
+}
+
+impl Lead {
+    fn new(text: String) -> Self {
+        let len = text.len();
+        let mut room = text.into_bytes();
+        room.resize(len + ROOM, 0);
+        Lead {
+            room: room.into_boxed_slice(),
+            len,
+        }
+    }
+}
+
+/// Copies the first `n` bytes of `from` into `out` at `at` and returns where they
+/// end: [`ROOM`] bytes at once when both sides have them (`out` is written past the
+/// piece, where the next piece goes), through [`put`] otherwise.
+#[inline(always)]
+fn put_from(out: &mut [u8], at: usize, from: &[u8], n: usize) -> usize {
+    match (out.get_mut(at..at + ROOM), from.first_chunk::<ROOM>()) {
+        (Some(to), Some(words)) if n <= ROOM => {
+            to.copy_from_slice(words);
+            at + n
+        }
+        _ => put(out, at, &from[..n]),
     }
 }
 
@@ -193,8 +297,7 @@ struct Fingerprint {
 
 impl Fingerprint {
     #[inline]
-    fn of(key: &str) -> Self {
-        let b = key.as_bytes();
+    fn of(b: &[u8]) -> Self {
         let ends = |head: Option<u64>, tail: Option<u64>| (head.unwrap_or(0), tail.unwrap_or(0));
         let (head, tail) = match b.len() {
             8.. => ends(
@@ -266,7 +369,11 @@ mod tests {
         ];
         for a in keys {
             for b in keys {
-                assert_eq!(Fingerprint::of(a) == Fingerprint::of(b), a == b, "{a} {b}");
+                assert_eq!(
+                    Fingerprint::of(a.as_bytes()) == Fingerprint::of(b.as_bytes()),
+                    a == b,
+                    "{a} {b}"
+                );
             }
         }
     }

@@ -311,16 +311,8 @@ fn onebitpay_callback() -> Setup {
         tiers: vec![
             Tier {
                 name: "verify",
-                what: "`paysmith_types::callback::verify_sorted_params_json` on the raw body",
-                run: Box::new(move || {
-                    paysmith_types::callback::verify_sorted_params_json(
-                        &ONEBITPAY_MD5,
-                        &secret,
-                        &body,
-                        "signature",
-                    )
-                    .map_or(0, |()| 1)
-                }),
+                what: "generated `OrderCallback::verify` on the raw body (its plan reads the body in one pass)",
+                run: Box::new(move || OrderCallback::verify(&body, &secret).map_or(0, |()| 1)),
             },
             Tier {
                 name: "verify_and_parse",

@@ -898,6 +898,30 @@ impl CollectRequest {
 }
 
 impl OrderCallback {
+    /// Verifies the `signature` signature over the raw body with the `api_secret` credential, without parsing it.
+    ///
+    /// Inferred: The document only says "see API Authentication" (erratum callback-signature-fields in onebitpay-md5).
+    ///
+    /// A bad signature is [`CallbackError::BadSignature`], carrying the string signed here.
+    pub fn verify(body: &[u8], secret: &::paysmith_types::Secret) -> Result<(), CallbackError> {
+        static PLAN: ::std::sync::LazyLock<::paysmith_types::sign::sorted_params::CallbackPlan> =
+            ::std::sync::LazyLock::new(|| {
+                ::paysmith_types::sign::sorted_params::CallbackPlan::new(
+                    &schemes::ONEBITPAY_MD5,
+                    &[
+                        "status",
+                        "dealAmount",
+                        "merchantOrderNo",
+                        "orderNo",
+                        "orderType",
+                        "signature",
+                    ],
+                    "signature",
+                )
+            });
+        ::paysmith_types::callback::verify_planned_json(&PLAN, secret, body)
+    }
+
     /// Verifies the `signature` signature over the raw body with the `api_secret` credential, then parses it.
     ///
     /// Inferred: The document only says "see API Authentication" (erratum callback-signature-fields in onebitpay-md5).
@@ -907,12 +931,8 @@ impl OrderCallback {
         body: &[u8],
         secret: &::paysmith_types::Secret,
     ) -> Result<Self, CallbackError> {
-        ::paysmith_types::callback::verify_then_parse(
-            &schemes::ONEBITPAY_MD5,
-            secret,
-            body,
-            "signature",
-        )
+        Self::verify(body, secret)?;
+        Self::parse_unverified(body)
     }
 
     /// Parses the body WITHOUT checking its signature; only for bodies verified elsewhere.

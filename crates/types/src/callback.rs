@@ -8,7 +8,7 @@ use paysmith_sign::Secret;
 use paysmith_sign::VerifyError;
 use paysmith_sign::binding::{BindingError, flatten_body, scalar_text};
 use paysmith_sign::json_fields::{self, ScalarFields};
-use paysmith_sign::sorted_params::SortedParamsConfig;
+use paysmith_sign::sorted_params::{CallbackPlan, SortedParamsConfig};
 use serde::de::DeserializeOwned;
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +47,22 @@ pub fn verify_sorted_params_json(
             Err(_) => verify_value(config, secret, body, signature_field),
         },
         _ => verify_value(config, secret, body, signature_field),
+    }
+}
+
+/// [`verify_sorted_params_json`] through a plan built once for the payload (see
+/// [`CallbackPlan`]): the usual body is read in one pass straight into its slots. A
+/// body the plan does not read, and every mismatch, go through
+/// [`verify_sorted_params_json`], which decides the same and names what is wrong.
+#[inline]
+pub fn verify_planned_json(
+    plan: &CallbackPlan,
+    secret: &Secret,
+    body: &[u8],
+) -> Result<(), CallbackError> {
+    match plan.check(body, secret) {
+        Some(true) => Ok(()),
+        _ => verify_sorted_params_json(plan.config(), secret, body, plan.signature_field()),
     }
 }
 
@@ -213,10 +229,31 @@ mod tests {
             "<html>",
             "",
         ];
+        // Planned: the keys of the first template, in its order, and some of the others.
+        let keys = [
+            "status",
+            "dealAmount",
+            "big",
+            "neg",
+            "a",
+            "name",
+            "signature",
+        ];
+        let plan = CallbackPlan::new(&CONFIG, &keys, "signature");
         for template in templates {
             let good = signed(template);
             let bad = template.replace("SIG", "00112233445566778899aabbccddeeff");
             for body in [good, bad] {
+                assert_eq!(
+                    outcome(verify_planned_json(&plan, &secret(), body.as_bytes())),
+                    outcome(verify_value(
+                        &CONFIG,
+                        &secret(),
+                        body.as_bytes(),
+                        "signature"
+                    )),
+                    "{body}"
+                );
                 assert_eq!(
                     outcome(verify_sorted_params_json(
                         &CONFIG,
@@ -233,6 +270,20 @@ mod tests {
                     "{body}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_planned_body_that_does_not_verify_names_the_string_signed() {
+        let plan = CallbackPlan::new(&CONFIG, &["dealAmount", "name", "signature"], "signature");
+        let body = signed(r#"{"dealAmount":10.10,"name":"Jo","signature":"SIG"}"#);
+        verify_planned_json(&plan, &secret(), body.as_bytes()).unwrap();
+        let changed = body.replace("10.10", "10.1");
+        match verify_planned_json(&plan, &secret(), changed.as_bytes()) {
+            Err(CallbackError::BadSignature { string_to_sign }) => {
+                assert_eq!(string_to_sign, "dealAmount=10.1&name=Jo");
+            }
+            other => panic!("expected a bad signature, got {other:?}"),
         }
     }
 

@@ -1,7 +1,7 @@
 //! The models crate: enums, models, scheme parameters and verified callbacks.
 
 use paysmith_sign::evaluate::SchemeFamily;
-use paysmith_spec::model::{Callback, DecimalWire, EnumDef, EnumRepr, ModelDef};
+use paysmith_spec::model::{ApiFile, Callback, DecimalWire, EnumDef, EnumRepr, ModelDef};
 use paysmith_spec::names::upper_camel;
 use paysmith_spec::types::TypeRef;
 use proc_macro2::{Literal, TokenStream};
@@ -26,7 +26,7 @@ pub fn lib(ctx: &Context) -> TokenStream {
     let schemes = schemes(ctx);
     let enums = api.enums.iter().map(|e| enumeration(ctx, e));
     let models = api.models.iter().map(|m| model(ctx, m));
-    let callbacks = api.callbacks.iter().map(callback);
+    let callbacks = api.callbacks.iter().map(|c| callback(api, c));
     let integrations = api
         .integrations
         .iter()
@@ -636,7 +636,7 @@ fn outbound_constructor(
     )
 }
 
-fn callback(def: &Callback) -> TokenStream {
+fn callback(api: &ApiFile, def: &Callback) -> TokenStream {
     let payload = ident(&def.payload);
     let prefix = def.id.to_ascii_uppercase();
     let title = upper_camel(&def.id);
@@ -657,10 +657,33 @@ fn callback(def: &Callback) -> TokenStream {
                  [`CallbackError::BadSignature`]; a body that verifies but does not fit the model \
                  is [`CallbackError::Parse`]."
             ));
+            // The payload's wire names, in the order the spec lists them (the
+            // provider's documented order), are the keys its body is read by.
+            let keys = api
+                .models
+                .iter()
+                .find(|m| m.name == def.payload)
+                .map(|m| m.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>())
+                .unwrap_or_default();
+            let check_doc = doc(&format!(
+                "Verifies the `{field}` signature over the raw body with the `{secret_name}` \
+                 credential, without parsing it.{inferred}\n\nA bad signature is \
+                 [`CallbackError::BadSignature`], carrying the string signed here."
+            ));
             quote! {
+                #check_doc
+                pub fn verify(body: &[u8], secret: &::paysmith_types::Secret) -> Result<(), CallbackError> {
+                    static PLAN: ::std::sync::LazyLock<::paysmith_types::sign::sorted_params::CallbackPlan> =
+                        ::std::sync::LazyLock::new(|| {
+                            ::paysmith_types::sign::sorted_params::CallbackPlan::new(&schemes::#scheme, &[#(#keys),*], #field)
+                        });
+                    ::paysmith_types::callback::verify_planned_json(&PLAN, secret, body)
+                }
+
                 #verify_doc
                 pub fn verify_and_parse(body: &[u8], secret: &::paysmith_types::Secret) -> Result<Self, CallbackError> {
-                    ::paysmith_types::callback::verify_then_parse(&schemes::#scheme, secret, body, #field)
+                    Self::verify(body, secret)?;
+                    Self::parse_unverified(body)
                 }
 
                 /// Parses the body WITHOUT checking its signature; only for bodies verified elsewhere.

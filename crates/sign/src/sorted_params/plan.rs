@@ -124,26 +124,18 @@ impl KeyPlan {
             return self.config.signature(params, secret);
         };
         Ok(self.config.output.encode(
-            self.digest_placed(
-                order,
-                |at| (values[at].as_bytes(), values[at].len()),
-                kept,
-                len,
-                secret,
-            )
-            .as_slice(),
+            self.digest_placed(order, |at| values[at].as_bytes(), kept, len, secret)
+                .as_slice(),
         ))
     }
 
     /// The digest of the values in the `kept` slots (one bit per position), joined in
-    /// signing `order`; `len` is their joined length at most. `value` gives each value's
-    /// length and bytes from its start on, which may run past its end: the pieces are
-    /// copied as whole words where there is room.
+    /// signing `order`; `len` is their joined length at most.
     #[inline]
     fn digest_placed<'v>(
         &self,
         order: &[u8],
-        value: impl Fn(usize) -> (&'v [u8], usize),
+        value: impl Fn(usize) -> &'v [u8],
         kept: u64,
         len: usize,
         secret: &Secret,
@@ -181,9 +173,8 @@ impl KeyPlan {
         for at in order.iter().map(|&at| usize::from(at)) {
             if kept & 1 << at != 0 {
                 let lead = &self.leads[at];
-                end = put_from(out, end, &lead.room[skip..], lead.len - skip);
-                let (room, len) = value(at);
-                end = put_from(out, end, room, len);
+                end = put_from(out, end, &lead.0[skip..], lead.len() - skip);
+                end = put(out, end, value(at));
                 skip = 0;
             }
         }
@@ -225,7 +216,7 @@ impl KeyPlan {
             if !dropped {
                 values[at] = value;
                 kept |= 1 << at;
-                len += self.leads[at].len + value.len();
+                len += self.leads[at].len() + value.len();
             }
         }
         Some((kept, len))
@@ -253,22 +244,20 @@ impl KeyPlan {
 /// copied as whole words where both sides have it.
 const ROOM: usize = 32;
 
-/// What comes before a key's value in the string to sign, followed by [`ROOM`] bytes.
+/// What comes before a key's value in the string to sign, followed by [`ROOM`] zero
+/// bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct Lead {
-    room: Box<[u8]>,
-    len: usize,
-}
+struct Lead(Box<[u8]>);
 
 impl Lead {
     fn new(text: String) -> Self {
-        let len = text.len();
-        let mut room = text.into_bytes();
-        room.resize(len + ROOM, 0);
-        Lead {
-            room: room.into_boxed_slice(),
-            len,
-        }
+        let mut bytes = text.into_bytes();
+        bytes.resize(bytes.len() + ROOM, 0);
+        Lead(bytes.into_boxed_slice())
+    }
+
+    fn len(&self) -> usize {
+        self.0.len() - ROOM
     }
 }
 

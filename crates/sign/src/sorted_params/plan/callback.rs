@@ -138,7 +138,7 @@ impl CallbackPlan {
             .enumerate()
             .map(|(at, key)| Field {
                 written: WrittenKey::new(key),
-                lead: keys.leads[at].len,
+                lead: keys.leads[at].len(),
                 role: if *key == signature_field {
                     Role::Signature
                 } else if keys.excluded & 1 << at.min(63) != 0 {
@@ -186,7 +186,7 @@ impl CallbackPlan {
         let read = self.read(body, &mut values)?;
         let value = |at: usize| {
             let (start, len) = unpack(values[at]);
-            (&body[start..], len)
+            &body[start..start + len]
         };
         let digest = self
             .keys

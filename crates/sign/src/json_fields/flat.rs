@@ -128,6 +128,12 @@ pub(crate) fn scalar(
 /// numbers: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
 #[inline(always)]
 fn number_end(bytes: &[u8], mut at: usize) -> Option<(usize, bool)> {
+    // A one-digit integer (a status or type code, the usual number in a callback).
+    if let Some([b'1'..=b'9', after]) = bytes.get(at..at + 2) {
+        if !matches!(after, b'0'..=b'9' | b'.' | b'e' | b'E') {
+            return Some((at + 1, false));
+        }
+    }
     let digits = |mut at: usize| {
         while let Some(b'0'..=b'9') = bytes.get(at) {
             at += 1;

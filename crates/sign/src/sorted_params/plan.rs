@@ -156,8 +156,11 @@ impl KeyPlan {
         // On the stack unless long, in a buffer no larger than needed, as it is zeroed
         // first; not through `with_buffer`, whose closure is not inlined here (about
         // 400 instructions more per request).
-        let (mut short, mut long, mut heap);
-        let out = if total <= 256 {
+        let (mut shortest, mut short, mut long, mut heap);
+        let out = if total <= 128 {
+            shortest = [0u8; 128];
+            &mut shortest[..total]
+        } else if total <= 256 {
             short = [0u8; 256];
             &mut short[..total]
         } else if total <= 1024 {
@@ -192,8 +195,14 @@ impl KeyPlan {
         put(out, secret_at, secret);
         end = end.max(secret_at + secret.len());
         let digest = Hasher::digest(config.digest, &out[..end]);
+        // Zeros over the copy: a word at a time for a short secret, not a `memset` call.
         let copy = &mut out[secret_at..secret_at + secret.len()];
-        copy.fill(0);
+        match copy.len() {
+            ..=ROOM => {
+                put(copy, 0, &[0; ROOM][..copy.len()]);
+            }
+            _ => copy.fill(0),
+        }
         std::hint::black_box(copy);
         digest
     }

@@ -139,6 +139,7 @@ impl CallbackPlan {
             .map(|(at, key)| Field {
                 written: WrittenKey::new(key),
                 lead: keys.leads[at].len(),
+
                 role: if *key == signature_field {
                     Role::Signature
                 } else if keys.excluded & 1 << at.min(63) != 0 {
@@ -172,6 +173,7 @@ impl CallbackPlan {
     /// list or a field given twice, a nested value, an escape, a number with an
     /// exponent or anything that is not JSON. The caller then decides through a full
     /// reading, which names the problem; where both decide, they agree.
+    #[inline]
     pub fn check(&self, body: &[u8], secret: &Secret) -> Option<bool> {
         if self.fields.len() <= FEW_KEYS {
             self.check_with::<FEW_KEYS>(body, secret)
@@ -250,17 +252,19 @@ impl CallbackPlan {
             let text = body.get(value.clone())?;
             at = after;
             match (field.role, kind) {
-                // Its `Value` text is not the body's.
-                (_, Kind::Exponent) => return None,
-                (Role::Signature, Kind::String) => signature = Some(text),
-                (Role::Signature, _) => return None,
-                (Role::Excluded, _) | (_, Kind::Null) => {}
-                (Role::Signed, _) if text.is_empty() && self.keys.config.skip_empty => {}
-                (Role::Signed, _) => {
-                    *values.get_mut(position)? = pack(value.start, text.len());
-                    kept |= 1 << position;
-                    len += field.lead + text.len();
+                (Role::Signed, Kind::String | Kind::Plain) => {
+                    if !text.is_empty() || !self.keys.config.skip_empty {
+                        // Within `N`: the plan has at most `N` keys.
+                        values[position % N] = pack(value.start, text.len());
+                        kept |= 1 << position;
+                        len += field.lead + text.len();
+                    }
                 }
+                (Role::Signed, Kind::Null) | (Role::Excluded, _) => {}
+                (Role::Signature, Kind::String) => signature = Some(text),
+                // A number whose `Value` text is not the body's, or a signature that
+                // is not a string.
+                (Role::Signed, Kind::Exponent) | (Role::Signature, _) => return None,
             }
         }
         if *body.get(at)? != b'}' || flat::skip_whitespace(body, at + 1) != body.len() {

@@ -147,6 +147,7 @@ pub(crate) struct DigestBytes {
 }
 
 impl DigestBytes {
+    #[inline]
     pub(crate) fn as_slice(&self) -> &[u8] {
         &self.buf[..self.len]
     }

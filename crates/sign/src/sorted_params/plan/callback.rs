@@ -9,7 +9,7 @@ use crate::sorted_params::SortedParamsConfig;
 
 /// Plans with up to this many keys keep their values in a smaller array, which is
 /// cheaper to set up per body.
-const FEW_KEYS: usize = 16;
+const FEW_KEYS: usize = 8;
 
 /// How a callback body is signed, worked out once for one payload: a JSON object whose
 /// top-level fields other than the signature field are the signed parameters (values

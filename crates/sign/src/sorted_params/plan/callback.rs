@@ -450,6 +450,36 @@ mod tests {
     }
 
     #[test]
+    fn plans_of_many_keys_read_into_the_larger_array() {
+        let config = md5_hex();
+        let keys: Vec<String> = (0..40).map(|i| format!("k{i:02}")).collect();
+        let mut listed: Vec<&str> = keys.iter().map(String::as_str).collect();
+        listed.reverse();
+        let plan = CallbackPlan::new(&config, &listed, "signature");
+        let fields: Vec<String> = listed
+            .iter()
+            .step_by(3)
+            .map(|k| format!(r#""{k}":"v{k}""#))
+            .collect();
+        let body = signed(
+            &config,
+            &format!(r#"{{{},"signature":"SIG"}}"#, fields.join(",")),
+        );
+        assert_eq!(plan.check(body.as_bytes(), &secret()), Some(true));
+        assert!(verifies(&config, body.as_bytes()));
+        assert_eq!(
+            plan.check(body.replace("vk39", "vk38").as_bytes(), &secret()),
+            Some(false)
+        );
+        // More keys than a plan places: every body is left to the full reading.
+        let too_many: Vec<String> = (0..70).map(|i| format!("k{i}")).collect();
+        let too_many: Vec<&str> = too_many.iter().map(String::as_str).collect();
+        let plan = CallbackPlan::new(&config, &too_many, "signature");
+        let body = signed(&config, r#"{"k0":"a","signature":"SIG"}"#);
+        assert_eq!(plan.check(body.as_bytes(), &secret()), None);
+    }
+
+    #[test]
     fn a_signature_field_the_keys_do_not_list_is_added() {
         let config = md5_hex();
         let plan = CallbackPlan::new(&config, &["b", "a"], "sig");

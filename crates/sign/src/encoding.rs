@@ -147,6 +147,16 @@ pub(crate) struct DigestBytes {
 }
 
 impl DigestBytes {
+    /// A digest of up to 32 bytes, held on the stack.
+    fn of(bytes: &[u8]) -> Self {
+        let mut buf = [0; 32];
+        buf[..bytes.len()].copy_from_slice(bytes);
+        DigestBytes {
+            buf,
+            len: bytes.len(),
+        }
+    }
+
     #[inline]
     pub(crate) fn as_slice(&self) -> &[u8] {
         &self.buf[..self.len]
@@ -179,37 +189,19 @@ impl Hasher {
 
     /// The digest of `data`, in one pass.
     pub(crate) fn digest(algorithm: DigestAlgorithm, data: &[u8]) -> DigestBytes {
-        let mut out = DigestBytes {
-            buf: [0; 32],
-            len: 0,
-        };
-        let mut put = |bytes: &[u8]| {
-            out.buf[..bytes.len()].copy_from_slice(bytes);
-            out.len = bytes.len();
-        };
         match algorithm {
-            DigestAlgorithm::Md5 => put(&Md5::digest(data)),
-            DigestAlgorithm::Sha1 => put(&Sha1::digest(data)),
-            DigestAlgorithm::Sha256 => put(&Sha256::digest(data)),
+            DigestAlgorithm::Md5 => DigestBytes::of(&Md5::digest(data)),
+            DigestAlgorithm::Sha1 => DigestBytes::of(&Sha1::digest(data)),
+            DigestAlgorithm::Sha256 => DigestBytes::of(&Sha256::digest(data)),
         }
-        out
     }
 
     pub(crate) fn finish(self) -> DigestBytes {
-        let mut out = DigestBytes {
-            buf: [0; 32],
-            len: 0,
-        };
-        let mut put = |bytes: &[u8]| {
-            out.buf[..bytes.len()].copy_from_slice(bytes);
-            out.len = bytes.len();
-        };
         match self {
-            Hasher::Md5(h) => put(&h.finalize()),
-            Hasher::Sha1(h) => put(&h.finalize()),
-            Hasher::Sha256(h) => put(&h.finalize()),
+            Hasher::Md5(h) => DigestBytes::of(&h.finalize()),
+            Hasher::Sha1(h) => DigestBytes::of(&h.finalize()),
+            Hasher::Sha256(h) => DigestBytes::of(&h.finalize()),
         }
-        out
     }
 }
 

@@ -57,10 +57,12 @@ struct FlatCollector<'a, 's> {
 }
 
 impl flat::FieldSink for FlatCollector<'_, '_> {
-    fn field(&mut self, key: Range<usize>, value: Range<usize>, kind: flat::Kind) -> bool {
-        // Every range ends at an ASCII delimiter of valid UTF-8, so it is text.
+    fn field(&mut self, key: Range<usize>, value: Range<usize>, kind: flat::Kind) {
+        // Every range ends at an ASCII delimiter of valid UTF-8, so it is text; were it
+        // not, serde_json would decide.
         let (Some(key), Some(text)) = (self.text.get(key), self.text.get(value)) else {
-            return false;
+            self.collector.plain = false;
+            return;
         };
         let value = match kind {
             flat::Kind::String | flat::Kind::Plain => Scalar::Text(Cow::Borrowed(text)),
@@ -69,7 +71,6 @@ impl flat::FieldSink for FlatCollector<'_, '_> {
         };
         self.collector
             .field(Cow::Borrowed(key), Some(value), kind == flat::Kind::String);
-        true
     }
 }
 

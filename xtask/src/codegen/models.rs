@@ -659,12 +659,12 @@ fn callback(api: &ApiFile, def: &Callback) -> TokenStream {
             ));
             // The payload's wire names, in the order the spec lists them (the
             // provider's documented order), are the keys its body is read by.
-            let keys = api
+            let payload_def = api
                 .models
                 .iter()
                 .find(|m| m.name == def.payload)
-                .map(|m| m.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>())
-                .unwrap_or_default();
+                .expect("validated payload");
+            let keys = payload_def.fields.iter().map(|f| f.name.as_str());
             let check_doc = doc(&format!(
                 "Verifies the `{field}` signature over the raw body with the `{secret_name}` \
                  credential, without parsing it.{inferred}\n\nA bad signature is \

@@ -19,13 +19,12 @@ pub(crate) enum Kind {
 
 /// Takes each field of a flat object as it is read.
 pub(crate) trait FieldSink {
-    /// One field: where its key's text and its value's text are in the body. `false`
-    /// stops the reading, which then gives `None`.
-    fn field(&mut self, key: Range<usize>, value: Range<usize>, kind: Kind) -> bool;
+    /// One field: where its key's text and its value's text are in the body.
+    fn field(&mut self, key: Range<usize>, value: Range<usize>, kind: Kind);
 }
 
 /// Gives every field of `body` to `sink`; `None` when the body is not a flat,
-/// escape-free JSON object of valid UTF-8, or when the sink stopped the reading.
+/// escape-free JSON object of valid UTF-8.
 pub(crate) fn read(body: &[u8], sink: &mut impl FieldSink) -> Option<()> {
     // Bytes above ASCII seen inside strings; outside them only ASCII is accepted, so
     // an ASCII body needs no UTF-8 validation.
@@ -50,9 +49,7 @@ pub(crate) fn read(body: &[u8], sink: &mut impl FieldSink) -> Option<()> {
             }
             at = skip_whitespace(body, at + 1);
             let (value, kind, after) = scalar(body, at, &mut high)?;
-            if !sink.field(key, value, kind) {
-                return None;
-            }
+            sink.field(key, value, kind);
             at = skip_whitespace(body, after);
             match *body.get(at)? {
                 b',' => at = skip_whitespace(body, at + 1),

@@ -84,7 +84,7 @@ impl KeyPlan {
             fingerprints: keys
                 .iter()
                 .filter(|_| placeable)
-                .map(|key| Fingerprint::of(key.as_bytes()))
+                .map(|key| Fingerprint::of(key))
                 .collect(),
             leads,
             excluded,
@@ -234,18 +234,12 @@ impl KeyPlan {
     /// Position of `key` at or after `next`, which then moves past it.
     #[inline]
     fn find(&self, next: &mut usize, key: &str) -> Option<usize> {
-        let key = key.as_bytes();
-        let at = self.position_in(*next..self.fingerprints.len(), key)?;
+        let print = Fingerprint::of(key);
+        let at = (*next..self.fingerprints.len()).find(|&at| {
+            self.fingerprints[at] == print && (print.len <= 16 || *self.keys[at] == *key)
+        })?;
         *next = at + 1;
         Some(at)
-    }
-
-    #[inline]
-    fn position_in(&self, range: std::ops::Range<usize>, key: &[u8]) -> Option<usize> {
-        let print = Fingerprint::of(key);
-        range.into_iter().find(|&at| {
-            self.fingerprints[at] == print && (print.len <= 16 || self.keys[at].as_bytes() == key)
-        })
     }
 }
 
@@ -295,7 +289,8 @@ struct Fingerprint {
 
 impl Fingerprint {
     #[inline]
-    fn of(b: &[u8]) -> Self {
+    fn of(key: &str) -> Self {
+        let b = key.as_bytes();
         let ends = |head: Option<u64>, tail: Option<u64>| (head.unwrap_or(0), tail.unwrap_or(0));
         let (head, tail) = match b.len() {
             8.. => ends(
@@ -367,11 +362,7 @@ mod tests {
         ];
         for a in keys {
             for b in keys {
-                assert_eq!(
-                    Fingerprint::of(a.as_bytes()) == Fingerprint::of(b.as_bytes()),
-                    a == b,
-                    "{a} {b}"
-                );
+                assert_eq!(Fingerprint::of(a) == Fingerprint::of(b), a == b, "{a} {b}");
             }
         }
     }

@@ -6,6 +6,7 @@ use crate::encoding::Hasher;
 use crate::json_fields::flat::{self, Kind};
 use crate::secret::Secret;
 use crate::sorted_params::SortedParamsConfig;
+use crate::sorted_params::word;
 
 /// Plans with up to this many keys keep their values in a smaller array, which is
 /// cheaper to set up per body.
@@ -85,7 +86,7 @@ impl WrittenKey {
             return None;
         }
         let bytes: Box<[u8]> = [b"\"", key.as_bytes(), b"\":"].concat().into();
-        let word = |from: usize, to: usize| super::super::word(&bytes[from.min(to)..to]);
+        let word = |from: usize, to: usize| word(&bytes[from.min(to)..to]);
         let n = bytes.len();
         Some(WrittenKey {
             words: [
@@ -139,7 +140,6 @@ impl CallbackPlan {
             .map(|(at, key)| Field {
                 written: WrittenKey::new(key),
                 lead: keys.leads[at].len(),
-
                 role: if *key == signature_field {
                     Role::Signature
                 } else if keys.excluded & 1 << at.min(63) != 0 {
@@ -169,10 +169,11 @@ impl CallbackPlan {
     }
 
     /// Checks the signature of `body`: `Some(true)` when it holds, `Some(false)` when
-    /// it does not, `None` when the plan does not read the body: a field it does not
-    /// list or a field given twice, a nested value, an escape, a number with an
-    /// exponent or anything that is not JSON. The caller then decides through a full
-    /// reading, which names the problem; where both decide, they agree.
+    /// it does not, `None` when the plan does not read the body: fields in another
+    /// order than the plan's, whitespace between them, a field it does not list or
+    /// given twice, a nested value, an escape, a number with an exponent or anything
+    /// that is not JSON. The caller then decides through a full reading, which names
+    /// the problem; where both decide, they agree.
     #[inline]
     pub fn check(&self, body: &[u8], secret: &Secret) -> Option<bool> {
         if self.fields.len() <= FEW_KEYS {

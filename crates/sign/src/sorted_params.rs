@@ -309,28 +309,29 @@ fn hex_equals(bytes: &[u8], text: &[u8]) -> bool {
         let caseless = (expected >> 1) & 0x2020_2020_2020_2020;
         (received | caseless) ^ expected
     };
-    let mut difference = 0;
-    // An MD5 digest, the usual one, in straight-line code.
-    if let (Ok(md5), Ok(text)) = (<&[u8; 16]>::try_from(bytes), <&[u8; 32]>::try_from(text)) {
-        for (four, eight) in md5.chunks_exact(4).zip(text.chunks_exact(8)) {
-            let four = u32::from_le_bytes(four.try_into().expect("four bytes"));
-            difference |= differs(hex_digits(four.into()), word(eight));
-        }
-        // Every digit was compared; only whether all matched is read.
-        return std::hint::black_box(difference) == 0;
-    }
-    let mut fours = bytes.chunks_exact(4);
-    for (four, eight) in (&mut fours).zip(text.chunks_exact(8)) {
-        let four = u32::from_le_bytes(four.try_into().expect("four bytes"));
-        difference |= differs(hex_digits(four.into()), word(eight));
-    }
-    let rest = fours.remainder();
+    // Each four bytes against their eight digits.
+    let fours_differ = |bytes: &[u8], text: &[u8]| {
+        bytes
+            .chunks_exact(4)
+            .zip(text.chunks_exact(8))
+            .fold(0, |difference, (four, eight)| {
+                let four = u32::from_le_bytes(four.try_into().expect("four bytes"));
+                difference | differs(hex_digits(four.into()), word(eight))
+            })
+    };
+    let mut difference = match (<&[u8; 16]>::try_from(bytes), <&[u8; 32]>::try_from(text)) {
+        // An MD5 digest, the usual one: fixed lengths, so straight-line code.
+        (Ok(md5), Ok(text)) => fours_differ(md5, text),
+        _ => fours_differ(bytes, text),
+    };
+    let rest = &bytes[bytes.len() / 4 * 4..];
     if !rest.is_empty() {
         // Past the last bytes' digits both sides are zero padding.
         let digits = hex_digits(word(rest)) & (u64::MAX >> (64 - 16 * rest.len()));
         difference |= differs(digits, word(&text[text.len() - 2 * rest.len()..]));
     }
-    bool::from(difference.ct_eq(&0))
+    // Every digit was compared; only whether all matched is read.
+    std::hint::black_box(difference) == 0
 }
 
 /// The lowercase hex digits of the low four bytes of `x`, one per byte of the result,

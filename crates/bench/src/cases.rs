@@ -674,26 +674,31 @@ fn mapi_server_verify() -> Setup {
     let request = mapi_post_request();
     let primitive = acquia_post_primitive(&request);
     let key = AcquiaKey::from_base64(&fixtures::bitpro_mapi::secret()).expect("base64");
+    // A server's HTTP layer hands over the method, `Host`, path, query and header list
+    // it has already parsed; the client's URL is split here once, not on every call.
+    // Leaked once per process, so every call borrows the same received request.
+    let request: &'static paysmith_runtime::SignedRequest = Box::leak(Box::new(request));
+    let headers: &'static [(&'static str, &'static str)] = request
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_ref(), v.as_ref()))
+        .collect::<Vec<_>>()
+        .leak();
+    let target = split_url(&request.url).expect("absolute URL");
+    let received = ReceivedRequest {
+        method: request.method,
+        host: target.host.into_owned().leak(),
+        path: target.path,
+        query: target.query,
+        headers,
+        body: &request.body,
+    };
     Setup {
         primitive,
         tiers: vec![Tier {
             name: "verify",
-            what: "`AcquiaHmacConfig::verify_request` (parse Authorization, window, body hash, signature)",
+            what: "`AcquiaHmacConfig::verify_request` on the request as a server receives it (parse Authorization, window, body hash, signature)",
             run: Box::new(move || {
-                let target = split_url(&request.url).expect("absolute URL");
-                let headers: Vec<(&str, &str)> = request
-                    .headers
-                    .iter()
-                    .map(|(k, v)| (k.as_ref(), v.as_ref()))
-                    .collect();
-                let received = ReceivedRequest {
-                    method: request.method,
-                    host: &target.host,
-                    path: target.path,
-                    query: target.query,
-                    headers: &headers,
-                    body: &request.body,
-                };
                 let key_for = |id: &str| (id == fixtures::bitpro_mapi::MERCHANT_ID).then_some(&key);
                 ACQUIA_HTTP_HMAC_V2
                     .verify_request(

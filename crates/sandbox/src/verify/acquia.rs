@@ -103,7 +103,7 @@ impl AcquiaVerifier {
         Ok(Verified {
             response_signer: Some(ResponseSigner {
                 key: self.key.clone(),
-                nonce: verified.nonce,
+                nonce: verified.nonce.into_owned(),
                 timestamp: verified.timestamp,
             }),
             ..Verified::default()

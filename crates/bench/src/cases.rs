@@ -303,9 +303,12 @@ fn onebitpay_callback() -> Setup {
     let signed = onebitpay_signed_string(&params);
     OrderCallback::verify_and_parse(&body, &secret).expect("the fixture verifies");
 
+    let documented = Arc::new(fixtures::onebitpay::callback_body_as_documented());
+    OrderCallback::verify(&documented, &secret).expect("the documented layout verifies");
     let body = Arc::new(body);
     let secret = Arc::new(secret);
     let (body2, secret2) = (Arc::clone(&body), Arc::clone(&secret));
+    let secret3 = Arc::clone(&secret);
     Setup {
         primitive: md5_run(signed),
         tiers: vec![
@@ -313,6 +316,13 @@ fn onebitpay_callback() -> Setup {
                 name: "verify",
                 what: "generated `OrderCallback::verify` on the raw body (its plan reads the body in one pass)",
                 run: Box::new(move || OrderCallback::verify(&body, &secret).map_or(0, |()| 1)),
+            },
+            Tier {
+                name: "verify_documented",
+                what: "generated `OrderCallback::verify` on the same callback laid out as the document's example (indented, `orderNo` before `merchantOrderNo`)",
+                run: Box::new(move || {
+                    OrderCallback::verify(&documented, &secret3).map_or(0, |()| 1)
+                }),
             },
             Tier {
                 name: "verify_and_parse",

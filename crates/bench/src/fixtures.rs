@@ -105,6 +105,25 @@ pub mod onebitpay {
             .into_bytes()
     }
 
+    /// [`callback_body`] laid out as the provider's example callback is: indented,
+    /// `orderNo` before `merchantOrderNo`. The signature covers sorted parameters, so
+    /// it is the same.
+    pub fn callback_body_as_documented() -> Vec<u8> {
+        let signed: serde_json::Value =
+            serde_json::from_slice(&callback_body()).expect("the fixture is JSON");
+        let field = |name: &str| signed[name].to_string();
+        format!(
+            "{{\n  \"status\":{},\n  \"dealAmount\":{},\n  \"orderNo\":{},\n  \"merchantOrderNo\":{},\n  \"orderType\":{},\n  \"signature\":{}\n}}",
+            field("status"),
+            field("dealAmount"),
+            field("orderNo"),
+            field("merchantOrderNo"),
+            field("orderType"),
+            field("signature"),
+        )
+        .into_bytes()
+    }
+
     /// The 2048-bit key of the conformance suite's `keytool.pfx`, as PKCS#8 PEM: the
     /// raw primitive needs the bare `rsa` key, which a loaded shard does not hand out.
     pub fn rsa_key() -> RsaPrivateKey {

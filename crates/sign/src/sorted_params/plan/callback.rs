@@ -1,5 +1,7 @@
 //! A signed JSON callback checked through a plan: its fields are read in one pass
 //! straight into their slots, with no `serde_json::Value`, no sort and no allocation.
+//! A compact body in the plan's order takes a reader that carries nothing else; any
+//! other layout (indented, another order) takes the same reader built to allow it.
 
 use super::{KeyPlan, MOST_KEYS};
 use crate::encoding::Hasher;
@@ -169,11 +171,12 @@ impl CallbackPlan {
     }
 
     /// Checks the signature of `body`: `Some(true)` when it holds, `Some(false)` when
-    /// it does not, `None` when the plan does not read the body: fields in another
-    /// order than the plan's, whitespace between them, a field it does not list or
-    /// given twice, a nested value, an escape, a number with an exponent or anything
-    /// that is not JSON. The caller then decides through a full reading, which names
-    /// the problem; where both decide, they agree.
+    /// it does not, `None` when the plan does not read the body: a field it does not
+    /// list or given twice, whitespace between a key and its colon, a nested value, an
+    /// escape, a number with an exponent or anything that is not JSON. Fields may come
+    /// in any order, indented or not; a compact body in the plan's order is read
+    /// fastest. The caller decides the rest through a full reading, which names the
+    /// problem; where both decide, they agree.
     #[inline]
     pub fn check(&self, body: &[u8], secret: &Secret) -> Option<bool> {
         if self.fields.len() <= FEW_KEYS {
@@ -186,7 +189,10 @@ impl CallbackPlan {
     fn check_with<const N: usize>(&self, body: &[u8], secret: &Secret) -> Option<bool> {
         let order = self.keys.signing_order.as_deref()?;
         let mut values = [0; N];
-        let read = self.read(body, &mut values)?;
+        let read = match self.read::<N, false>(body, &mut values) {
+            Some(read) => read,
+            None => self.read_any_layout(body, &mut values)?,
+        };
         let value = |at: usize| {
             let (start, len) = unpack(values[at]);
             &body[start..start + len]
@@ -217,11 +223,14 @@ impl CallbackPlan {
     }
 
     /// Reads `body` into `values`, by key position; `None` for a body the plan does not
-    /// read. That body is compact JSON giving its fields in the plan's order, as a
-    /// provider writes them each time (any it leaves out skipped), so each key is
-    /// matched in place with its quotes and colon, and nothing is looked up.
+    /// read. Each key is matched in place with its quotes and colon among the keys the
+    /// plan lists after the last one read: a provider writes its fields in one order
+    /// each time. Without `ANY_LAYOUT` the body must be compact JSON in the plan's
+    /// order (any field left out); with it, whitespace may surround the fields and the
+    /// values, and a key the plan lists before the last one read is looked for there.
+    /// Nothing is looked up by name either way.
     #[inline(always)]
-    fn read<'b, const N: usize>(
+    fn read<'b, const N: usize, const ANY_LAYOUT: bool>(
         &self,
         body: &'b [u8],
         values: &mut [u64; N],
@@ -232,23 +241,48 @@ impl CallbackPlan {
         let mut high = 0;
         let mut signature = None;
         let (mut kept, mut len) = (0u64, 0);
-        let mut fields = self.fields.iter().enumerate();
+        // The keys after the last one read in the plan's order; every key read so far
+        // is before them.
+        let mut after_last = self.fields.iter().enumerate();
         let mut at = 0;
         let mut opening = b'{';
-        while *body.get(at)? == opening {
+        loop {
+            let byte = *body.get(at)?;
+            if byte != opening {
+                if !ANY_LAYOUT || !is_whitespace(byte) {
+                    break;
+                }
+                at = flat::skip_whitespace(body, at);
+                continue;
+            }
             opening = b',';
-            // The next field the plan lists that the body has here.
+            let mut key_at = at + 1;
+            if ANY_LAYOUT && body.get(key_at) != Some(&b'"') {
+                key_at = flat::skip_whitespace(body, key_at);
+            }
+            let mut search = after_last.clone();
             let (position, field, value_at) = loop {
-                let (position, field) = fields.next()?;
+                let Some((position, field)) = search.next() else {
+                    if !ANY_LAYOUT {
+                        return None;
+                    }
+                    let until = self.fields.len() - after_last.len();
+                    break self.find_before(until, body, key_at, values, signature.is_some())?;
+                };
                 if let Some(written) = &field.written {
-                    if let Some(value_at) = written.value_at(body, at + 1) {
+                    if let Some(value_at) = written.value_at(body, key_at) {
+                        after_last = search;
                         break (position, field, value_at);
                     }
                 }
             };
             let (value, kind, after) = match self.signature_in_place(field, body, value_at) {
                 Some(read) => read,
-                None => flat::scalar(body, value_at, &mut high)?,
+                None => match flat::scalar(body, value_at, &mut high) {
+                    Some(read) => read,
+                    None if ANY_LAYOUT => self.spaced_value(field, body, value_at, &mut high)?,
+                    None => return None,
+                },
             };
             let text = body.get(value.clone())?;
             at = after;
@@ -259,9 +293,15 @@ impl CallbackPlan {
                         values[position % N] = pack(value.start, text.len());
                         kept |= 1 << position;
                         len += field.lead + text.len();
+                    } else if ANY_LAYOUT {
+                        values[position % N] = READ_UNSIGNED;
                     }
                 }
-                (Role::Signed, Kind::Null) | (Role::Excluded, _) => {}
+                (Role::Signed, Kind::Null) | (Role::Excluded, _) => {
+                    if ANY_LAYOUT {
+                        values[position % N] = READ_UNSIGNED;
+                    }
+                }
                 (Role::Signature, Kind::String) => signature = Some(text),
                 // A number whose `Value` text is not the body's, or a signature that
                 // is not a string.
@@ -278,6 +318,76 @@ impl CallbackPlan {
             signature: signature?,
         })
     }
+
+    /// [`Self::read`] of a body that is not compact or not in the plan's order, such
+    /// as the provider's indented example. Apart from the hot path, which then does
+    /// not carry what this one needs.
+    #[cold]
+    #[inline(never)]
+    fn read_any_layout<'b, const N: usize>(
+        &self,
+        body: &'b [u8],
+        values: &mut [u64; N],
+    ) -> Option<Reading<'b>> {
+        *values = [0; N];
+        self.read::<N, true>(body, values)
+    }
+
+    /// The value at `at` after whitespace, as `": "` writes it.
+    #[cold]
+    #[inline(never)]
+    fn spaced_value(
+        &self,
+        field: &Field,
+        body: &[u8],
+        at: usize,
+        high: &mut u64,
+    ) -> Option<(std::ops::Range<usize>, Kind, usize)> {
+        let at = flat::skip_whitespace(body, at);
+        match self.signature_in_place(field, body, at) {
+            Some(read) => Some(read),
+            None => flat::scalar(body, at, high),
+        }
+    }
+
+    /// The key before position `until` that `body` has at `key_at`, when it was not
+    /// read yet: a body whose fields come in another order than the plan's. A key
+    /// read twice is left to the full reading.
+    #[cold]
+    #[inline(never)]
+    fn find_before(
+        &self,
+        until: usize,
+        body: &[u8],
+        key_at: usize,
+        values: &[u64],
+        signature_read: bool,
+    ) -> Option<(usize, &Field, usize)> {
+        let (position, field, value_at) =
+            self.fields[..until]
+                .iter()
+                .enumerate()
+                .find_map(|(position, field)| {
+                    Some((
+                        position,
+                        field,
+                        field.written.as_ref()?.value_at(body, key_at)?,
+                    ))
+                })?;
+        let read = match field.role {
+            Role::Signature => signature_read,
+            Role::Signed | Role::Excluded => values[position % values.len()] != 0,
+        };
+        (!read).then_some((position, field, value_at))
+    }
+}
+
+/// What a key read but not signed leaves in its value slot, so that a second field
+/// with that key is seen (a signed value's slot is never zero: no value starts at 0).
+const READ_UNSIGNED: u64 = u64::MAX;
+
+fn is_whitespace(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 /// A value's start and length in a body of at most `u32::MAX` bytes, as one word:
@@ -315,6 +425,7 @@ mod tests {
         "dealAmount",
         "merchantOrderNo",
         "orderNo",
+        "orderType",
         "Sign",
         "signature",
     ];
@@ -403,13 +514,15 @@ mod tests {
         let config = md5_hex();
         let plan = CallbackPlan::new(&config, KEYS, "signature");
         let templates = [
-            // Out of the plan's order, whitespace, a key the plan does not list.
-            r#"{"dealAmount":10.11,"status":1,"signature":"SIG"}"#,
-            r#"{"status": 1,"signature":"SIG"}"#,
-            r#" {"status":1,"signature":"SIG"}"#,
+            // A key the plan does not list, whitespace before a colon.
             r#"{"status":1,"fee":"0","signature":"SIG"}"#,
-            // A key given twice, an escape, an exponent, a nested value.
+            r#"{"status" :1,"signature":"SIG"}"#,
+            // A key given twice (in order or not), an escape, an exponent, a nested value.
             r#"{"status":1,"status":2,"signature":"SIG"}"#,
+            r#"{"orderNo":"a","status":1,"orderNo":"a","signature":"SIG"}"#,
+            r#"{"signature":"SIG","status":1,"signature":"SIG"}"#,
+            r#"{"Sign":"x","status":1,"Sign":"x","signature":"SIG"}"#,
+            r#"{"status":null,"orderNo":"a","status":null,"signature":"SIG"}"#,
             r#"{"orderNo":"a\"b","signature":"SIG"}"#,
             r#"{"dealAmount":1e5,"signature":"SIG"}"#,
             r#"{"orderNo":{"a":1},"signature":"SIG"}"#,
@@ -428,6 +541,33 @@ mod tests {
         // A trailing line feed is still the compact body.
         let body = signed(&config, "{\"status\":1,\"signature\":\"SIG\"}\n");
         assert_eq!(plan.check(body.as_bytes(), &secret()), Some(true));
+    }
+
+    #[test]
+    fn fields_in_any_order_and_whitespace_between_them_are_read_in_place() {
+        let config = md5_hex();
+        let plan = CallbackPlan::new(&config, KEYS, "signature");
+        // The provider's own example callback is indented, with `orderNo` first.
+        let documented = "{\n  \"status\":1,\n  \"dealAmount\":10.11,\n  \"orderNo\":\"Or1\",\n  \"merchantOrderNo\":\"A-1001\",\n  \"orderType\":1,\n  \"signature\":\"SIG\"\n}";
+        for template in [
+            documented,
+            r#"{"dealAmount":10.11,"status":1,"signature":"SIG"}"#,
+            r#"{"signature":"SIG","orderNo":"Or1","status":1}"#,
+            r#"{"status": 1, "orderNo": "Or1", "signature": "SIG"}"#,
+            "\r\n\t{ \"status\":1 ,\"signature\":\"SIG\" }\n",
+        ] {
+            let body = signed(&config, template);
+            assert!(verifies(&config, body.as_bytes()), "{body}");
+            assert_eq!(plan.check(body.as_bytes(), &secret()), Some(true), "{body}");
+            let changed = body
+                .replace("\"status\":", "\"status\":2")
+                .replacen("2 1", "2", 1);
+            assert_eq!(
+                plan.check(changed.as_bytes(), &secret()),
+                Some(false),
+                "{changed}"
+            );
+        }
     }
 
     #[test]
@@ -584,15 +724,20 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(2048))]
 
         /// Where the plan decides, it decides as the `Value` reading does. Bodies are
-        /// mostly compact and in the plan's order, with signatures good, bad, in
-        /// either case or not strings, and sometimes a stray byte; the plan decides
-        /// every compact body in its order whose values it reads.
+        /// mostly compact and in the plan's order, else in any order or indented,
+        /// with signatures good, bad, in either case or not strings, and sometimes a
+        /// stray byte; the plan decides every body whose keys it lists once and whose
+        /// values it reads.
         #[test]
         fn the_plans_check_is_the_value_readings(
             mut fields in prop::collection::vec(field(), 0..6),
             in_order in prop::bool::weighted(0.8),
             signature in prop_oneof![Just("SIG"), Just("SIG"), Just("UPPER"), Just("00"), Just("null")],
-            spaced in prop::bool::weighted(0.1),
+            layout in prop_oneof![
+                6 => Just(("{", ",", ":", "}")),
+                1 => Just(("{", ", ", ": ", "}")),
+                1 => Just(("{\n  ", ",\n  ", ":", "\n}")),
+            ],
             noise in prop::option::weighted(0.1, (0usize..120, any::<u8>())),
             placement in prop_oneof![
                 Just(SecretPlacement::Append),
@@ -610,16 +755,17 @@ mod tests {
                 "00" => "\"00\"",
                 _ => "\"SIG\"",
             };
-            let separator = if spaced { ", " } else { "," };
+            let (open, separator, colon, close) = layout;
             let template = fields
                 .iter()
-                .map(|(key, value, _)| format!("\"{key}\":{value}"))
-                .chain([format!("\"signature\":{quoted}")])
+                .map(|(key, value, _)| format!("\"{key}\"{colon}{value}"))
+                .chain([format!("\"signature\"{colon}{quoted}")])
                 .collect::<Vec<_>>()
                 .join(separator);
-            let mut body = signed(&config, &format!("{{{template}}}"));
+            let mut body = signed(&config, &format!("{open}{template}{close}"));
             if signature == "UPPER" {
-                let at = body.rfind("\"signature\":\"").map_or(0, |at| at + 13);
+                let quoted_key = format!("\"signature\"{colon}\"");
+                let at = body.rfind(&quoted_key).map_or(0, |at| at + quoted_key.len());
                 body = format!("{}{}", &body[..at], body[at..].to_uppercase());
             }
             let mut body = body.into_bytes();
@@ -632,10 +778,9 @@ mod tests {
                 prop_assert_eq!(checked, verifies(&config, &body), "{}", String::from_utf8_lossy(&body));
             }
             let mut keys: Vec<&str> = fields.iter().map(|(key, _, _)| key.as_str()).collect();
+            keys.sort_unstable();
             keys.dedup();
-            let readable = in_order
-                && !spaced
-                && noisy.is_none()
+            let readable = noisy.is_none()
                 && keys.len() == fields.len()
                 && fields.iter().all(|(key, _, plain)| *plain && key != "fee");
             if readable && signature != "null" {

@@ -29,9 +29,13 @@ impl NonceSource for RandomNonce {
 
     fn uuid(&self) -> String {
         // From the same generator: `Uuid::new_v4` asks the operating system each time.
+        // Encoded into a buffer: `to_string` goes through the formatting machinery.
+        let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
         uuid::Builder::from_random_bytes(rand::thread_rng().r#gen())
             .into_uuid()
-            .to_string()
+            .hyphenated()
+            .encode_lower(&mut text)
+            .to_owned()
     }
 }
 

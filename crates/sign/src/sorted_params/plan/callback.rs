@@ -320,8 +320,8 @@ impl CallbackPlan {
     }
 
     /// [`Self::read`] of a body that is not compact or not in the plan's order, such
-    /// as the provider's indented example. Apart from the hot path, which then does
-    /// not carry what this one needs.
+    /// as the provider's indented example. Out of line, so that the compact reader's
+    /// hot path carries none of it.
     #[cold]
     #[inline(never)]
     fn read_any_layout<'b, const N: usize>(

@@ -79,13 +79,19 @@ pub(crate) fn utf8_checked(body: &[u8], high: u64) -> Option<()> {
 // The small readers below are inlined into `read`: left to the compiler, a callback
 // body's reading costs about 60 instructions more (callgrind).
 
-/// Where the JSON whitespace (space, tab, line feed, carriage return) from `at` ends.
+/// Where the JSON whitespace from `at` ends.
 #[inline(always)]
 pub(crate) fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
-    while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(at) {
+    while bytes.get(at).is_some_and(|&byte| is_whitespace(byte)) {
         at += 1;
     }
     at
+}
+
+/// JSON whitespace: space, tab, line feed, carriage return.
+#[inline(always)]
+pub(crate) fn is_whitespace(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 /// A scalar value at `at`: where its text is, its kind, and where it ends; `None` for

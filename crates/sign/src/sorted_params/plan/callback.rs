@@ -249,7 +249,7 @@ impl CallbackPlan {
         loop {
             let byte = *body.get(at)?;
             if byte != opening {
-                if !ANY_LAYOUT || !is_whitespace(byte) {
+                if !ANY_LAYOUT || !flat::is_whitespace(byte) {
                     break;
                 }
                 at = flat::skip_whitespace(body, at);
@@ -276,13 +276,10 @@ impl CallbackPlan {
                     }
                 }
             };
-            let (value, kind, after) = match self.signature_in_place(field, body, value_at) {
+            let (value, kind, after) = match self.value(field, body, value_at, &mut high) {
                 Some(read) => read,
-                None => match flat::scalar(body, value_at, &mut high) {
-                    Some(read) => read,
-                    None if ANY_LAYOUT => self.spaced_value(field, body, value_at, &mut high)?,
-                    None => return None,
-                },
+                None if ANY_LAYOUT => self.spaced_value(field, body, value_at, &mut high)?,
+                None => return None,
             };
             let text = body.get(value.clone())?;
             at = after;
@@ -343,7 +340,18 @@ impl CallbackPlan {
         at: usize,
         high: &mut u64,
     ) -> Option<(std::ops::Range<usize>, Kind, usize)> {
-        let at = flat::skip_whitespace(body, at);
+        self.value(field, body, flat::skip_whitespace(body, at), high)
+    }
+
+    /// The value of `field` at `at`: where its text is, its kind, and where it ends.
+    #[inline(always)]
+    fn value(
+        &self,
+        field: &Field,
+        body: &[u8],
+        at: usize,
+        high: &mut u64,
+    ) -> Option<(std::ops::Range<usize>, Kind, usize)> {
         match self.signature_in_place(field, body, at) {
             Some(read) => Some(read),
             None => flat::scalar(body, at, high),
@@ -385,10 +393,6 @@ impl CallbackPlan {
 /// What a key read but not signed leaves in its value slot, so that a second field
 /// with that key is seen (a signed value's slot is never zero: no value starts at 0).
 const READ_UNSIGNED: u64 = u64::MAX;
-
-fn is_whitespace(byte: u8) -> bool {
-    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
-}
 
 /// A value's start and length in a body of at most `u32::MAX` bytes, as one word:
 /// a plan's values are then set up per body with a few wide stores.
